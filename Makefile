@@ -1,0 +1,39 @@
+# Two commands for a new user: `make demo` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint format lock clean
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+## Try the service: a demo institution with users and accounts on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/imprimatur db upgrade
+	$(BIN)/imprimatur serve --demo --host 127.0.0.1 --port 8000
+
+## Run the whole suite, on SQLite and (when reachable) on PostgreSQL
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Re-pin every dependency after editing pyproject.toml (needs `uv`: pip install uv)
+lock:
+	uv pip compile -q pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock
+	uv pip compile -q pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

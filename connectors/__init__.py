@@ -1,0 +1,1 @@
+"""Platform connectors: the only code that talks to social platforms."""

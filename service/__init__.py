@@ -1,0 +1,1 @@
+"""Imprimatur service: HTTP API, persistence, authentication and CLI."""

@@ -1,0 +1,1 @@
+"""Pure decisions over plain data: policy rules, lifecycles, scoring."""
