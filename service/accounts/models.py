@@ -1,0 +1,96 @@
+"""The register of official accounts and the people who steward them."""
+
+from datetime import datetime
+from typing import Self
+
+from pydantic import EmailStr, model_validator
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.db import UTCDateTime, enum_type
+from workflows.account_lifecycle import AccountStatus
+from workflows.platforms import Platform
+
+
+class AccountBase(SQLModel):
+    platform: Platform = Field(sa_type=enum_type(Platform))
+    handle: str = Field(max_length=200)
+    url: str = Field(max_length=500)
+    display_name: str = Field(default="", max_length=200)
+    purpose: str = Field(default="", max_length=500)
+
+
+class Account(AccountBase, table=True):
+    __tablename__ = "official_account"
+    __table_args__ = (UniqueConstraint("platform", "handle_key", name="uq_account_handle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    handle_key: str = Field(max_length=200, index=True)
+    platform_account_id: str | None = Field(default=None, max_length=100, index=True)
+    status: AccountStatus = Field(sa_type=enum_type(AccountStatus), index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user_account.id")
+    requested_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    authorized_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    authorized_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    review_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    notes: str = Field(default="", max_length=4000)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AccountSteward(SQLModel, table=True):
+    __tablename__ = "account_steward"
+
+    account_id: int = Field(foreign_key="official_account.id", primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    added_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AccountRequest(SQLModel):
+    """Either a profile URL, or a platform and handle."""
+
+    platform: Platform | None = None
+    handle: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=2048)
+    display_name: str = Field(default="", max_length=200)
+    purpose: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _url_or_handle(self) -> Self:
+        if not self.url and not (self.platform and self.handle):
+            raise ValueError("give either 'url', or both 'platform' and 'handle'")
+        return self
+
+
+class AccountDecision(SQLModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class StewardAdd(SQLModel):
+    email: EmailStr
+
+
+class AccountPublic(AccountBase):
+    id: int
+    status: AccountStatus
+    platform_account_id: str | None
+    owner: str | None
+    requested_by: str | None
+    authorized_by: str | None
+    authorized_at: datetime | None
+    review_due: datetime | None
+    notes: str
+    stewards: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DirectoryEntry(SQLModel):
+    """What the public may see of an official account: nothing about people."""
+
+    platform: Platform
+    handle: str
+    url: str
+    display_name: str
+    purpose: str
+    official_since: datetime | None

@@ -1,0 +1,64 @@
+from fastapi import APIRouter
+
+from service.accounts import service
+from service.accounts.deps import AccountsDecide, AccountsRead, AccountsRequest
+from service.accounts.models import AccountDecision, AccountPublic, AccountRequest, StewardAdd
+from service.db import DbSession
+from workflows.account_lifecycle import AccountAction, AccountStatus
+from workflows.platforms import Platform
+
+router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+
+
+@router.post("", status_code=201)
+def request_account(
+    data: AccountRequest, user: AccountsRequest, session: DbSession
+) -> AccountPublic:
+    account = service.request_account(session, user, data)
+    return service.to_public(session, [account])[0]
+
+
+@router.get("")
+def list_accounts(
+    _: AccountsRead,
+    session: DbSession,
+    status: AccountStatus | None = None,
+    platform: Platform | None = None,
+) -> list[AccountPublic]:
+    return service.to_public(
+        session, service.list_accounts(session, status=status, platform=platform)
+    )
+
+
+@router.get("/{account_id}")
+def get_account(account_id: int, _: AccountsRead, session: DbSession) -> AccountPublic:
+    return service.to_public(session, [service.get_account(session, account_id)])[0]
+
+
+@router.post("/{account_id}/stewards")
+def add_steward(
+    account_id: int, data: StewardAdd, user: AccountsDecide, session: DbSession
+) -> AccountPublic:
+    account = service.add_steward(session, account_id, data.email, user)
+    return service.to_public(session, [account])[0]
+
+
+@router.delete("/{account_id}/stewards/{email}")
+def remove_steward(
+    account_id: int, email: str, user: AccountsDecide, session: DbSession
+) -> AccountPublic:
+    account = service.remove_steward(session, account_id, email, user)
+    return service.to_public(session, [account])[0]
+
+
+@router.post("/{account_id}/{action}")
+def decide(
+    account_id: int,
+    action: AccountAction,
+    user: AccountsDecide,
+    session: DbSession,
+    data: AccountDecision | None = None,
+) -> AccountPublic:
+    reason = data.reason if data else ""
+    account = service.decide(session, account_id, action, user, reason)
+    return service.to_public(session, [account])[0]

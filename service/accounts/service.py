@@ -1,0 +1,282 @@
+"""Use cases of the register: request, decide, steward, look up."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlmodel import Session, col, or_, select
+
+from service import clock
+from service.accounts.models import (
+    Account,
+    AccountPublic,
+    AccountRequest,
+    AccountSteward,
+    DirectoryEntry,
+)
+from service.audit import service as audit
+from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.settings import get_settings
+from service.users import service as users
+from service.users.models import User
+from workflows import account_lifecycle as lifecycle
+from workflows.account_lifecycle import AccountAction, AccountStatus
+from workflows.platforms import Platform
+from workflows.profile_urls import (
+    ProfileRef,
+    ProfileUrlError,
+    normalize_handle,
+    parse_profile_url,
+    profile_url,
+)
+
+
+def resolve_reference(
+    *, url: str | None = None, platform: Platform | str | None = None, handle: str | None = None
+) -> ProfileRef:
+    """Turn what a person pasted into a (platform, handle); unknown spellings are a 422."""
+    try:
+        if url:
+            return parse_profile_url(url)
+        if platform and handle:
+            return normalize_handle(platform, handle)
+    except ProfileUrlError as error:
+        raise Invalid(str(error)) from error
+    raise Invalid("Give either 'url', or both 'platform' and 'handle'.")
+
+
+def account_state(account: Account) -> dict[str, object]:
+    return {
+        "platform": account.platform,
+        "handle": account.handle,
+        "status": account.status,
+        "display_name": account.display_name,
+        "authorized_by_id": account.authorized_by_id,
+        "authorized_at": account.authorized_at,
+        "review_due": account.review_due,
+    }
+
+
+def find_by_reference(session: Session, ref: ProfileRef) -> Account | None:
+    return session.exec(
+        select(Account).where(
+            Account.platform == ref.platform,
+            or_(Account.handle_key == ref.key, Account.platform_account_id == ref.handle),
+        )
+    ).first()
+
+
+def _new_account(ref: ProfileRef, *, display_name: str, purpose: str) -> Account:
+    now = clock.now()
+    return Account(
+        platform=ref.platform,
+        handle=ref.handle,
+        handle_key=ref.key,
+        platform_account_id=ref.handle if ref.by_id else None,
+        url=profile_url(ref),
+        display_name=display_name.strip(),
+        purpose=purpose.strip(),
+        status=AccountStatus.requested,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def request_account(session: Session, requester: User, data: AccountRequest) -> Account:
+    ref = resolve_reference(url=data.url, platform=data.platform, handle=data.handle)
+    existing = find_by_reference(session, ref)
+    if existing is not None:
+        raise Conflict(
+            f"{ref.platform} account @{existing.handle} is already in the register "
+            f"(status: {existing.status}).",
+            account_id=existing.id,
+        )
+    account = _new_account(ref, display_name=data.display_name, purpose=data.purpose)
+    account.owner_id = account.requested_by_id = requester.id
+    session.add(account)
+    session.flush()
+    _add_steward_row(session, account, requester)
+    audit.record(
+        session,
+        actor=requester.email,
+        action="account.requested",
+        subject_type="account",
+        subject_id=account.id,
+        after=account_state(account),
+    )
+    return account
+
+
+def get_account(session: Session, account_id: int, *, for_update: bool = False) -> Account:
+    query = select(Account).where(Account.id == account_id)
+    account = session.exec(query.with_for_update() if for_update else query).first()
+    if account is None:
+        raise NotFound(f"No account with id {account_id}.")
+    return account
+
+
+def list_accounts(
+    session: Session, *, status: AccountStatus | None = None, platform: Platform | None = None
+) -> list[Account]:
+    query = select(Account)
+    if status is not None:
+        query = query.where(Account.status == status)
+    if platform is not None:
+        query = query.where(Account.platform == platform)
+    return list(session.exec(query.order_by(col(Account.platform), col(Account.handle_key))).all())
+
+
+def _apply(account: Account, target: AccountStatus, actor: User | None) -> None:
+    now = clock.now()
+    if target is AccountStatus.authorized and account.status is AccountStatus.requested:
+        account.authorized_by_id = actor.id if actor else None
+        account.authorized_at = now
+        account.review_due = now + timedelta(days=get_settings().review_period_days)
+    account.status = target
+    account.updated_at = now
+
+
+def decide(
+    session: Session, account_id: int, action: AccountAction, actor: User, reason: str
+) -> Account:
+    account = get_account(session, account_id, for_update=True)
+    decision = lifecycle.decide(account.status, action, actor.role)
+    if isinstance(decision, lifecycle.Refused):
+        raise (Forbidden if decision.kind == "forbidden" else Conflict)(decision.reason)
+    before = account_state(account)
+    _apply(account, decision.new_status, actor)
+    session.add(account)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action=f"account.{action}",
+        subject_type="account",
+        subject_id=account.id,
+        before=before,
+        after={**account_state(account), "reason": reason.strip()},
+    )
+    return account
+
+
+def register_official(
+    session: Session, *, actor: str, ref: ProfileRef, display_name: str
+) -> Account:
+    """The superintendent's own declaration (institution import): authorized as it stands."""
+    account = find_by_reference(session, ref)
+    if account is None:
+        account = _new_account(ref, display_name=display_name, purpose="")
+        session.add(account)
+        session.flush()
+    before = account_state(account)
+    if account.status is not AccountStatus.authorized:
+        account.status = AccountStatus.requested
+        _apply(account, AccountStatus.authorized, actor=None)
+    account.display_name = display_name.strip() or account.display_name
+    after = account_state(account)
+    if after != before:
+        session.add(account)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="account.authorize",
+            subject_type="account",
+            subject_id=account.id,
+            before=before,
+            after={**after, "reason": "declared official in the institution profile"},
+        )
+    return account
+
+
+def _add_steward_row(session: Session, account: Account, user: User) -> None:
+    assert account.id is not None and user.id is not None
+    session.add(AccountSteward(account_id=account.id, user_id=user.id, added_at=clock.now()))
+    session.flush()
+
+
+def steward_emails(session: Session, account_ids: Sequence[int]) -> dict[int, list[str]]:
+    rows = session.exec(
+        select(AccountSteward.account_id, User.email)
+        .join(User, col(User.id) == AccountSteward.user_id)
+        .where(col(AccountSteward.account_id).in_(account_ids))
+        .order_by(col(User.email))
+    ).all()
+    emails: dict[int, list[str]] = {account_id: [] for account_id in account_ids}
+    for account_id, email in rows:
+        emails[account_id].append(email)
+    return emails
+
+
+def add_steward(session: Session, account_id: int, email: str, actor: User) -> Account:
+    account = get_account(session, account_id, for_update=True)
+    steward = users.get_by_email(session, email)
+    if session.get(AccountSteward, (account_id, steward.id)) is not None:
+        raise Conflict(f"{steward.email} already stewards this account.")
+    if not steward.active:
+        raise Conflict(f"{steward.email} is deactivated and cannot steward an account.")
+    _add_steward_row(session, account, steward)
+    audit.record(
+        session,
+        actor=actor.email,
+        action="account.steward_added",
+        subject_type="account",
+        subject_id=account_id,
+        after={"steward": steward.email},
+    )
+    return account
+
+
+def remove_steward(session: Session, account_id: int, email: str, actor: User) -> Account:
+    account = get_account(session, account_id, for_update=True)
+    steward = users.get_by_email(session, email)
+    row = session.get(AccountSteward, (account_id, steward.id))
+    if row is None:
+        raise NotFound(f"{steward.email} does not steward this account.")
+    session.delete(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="account.steward_removed",
+        subject_type="account",
+        subject_id=account_id,
+        before={"steward": steward.email},
+    )
+    return account
+
+
+def to_public(session: Session, accounts: Sequence[Account]) -> list[AccountPublic]:
+    """Attach stewards and people's emails; two queries however many accounts."""
+    ids = [a.id for a in accounts if a.id is not None]
+    stewards = steward_emails(session, ids)
+    people_ids = {
+        uid for a in accounts for uid in (a.owner_id, a.requested_by_id, a.authorized_by_id) if uid
+    }
+    emails = dict(
+        session.exec(select(User.id, User.email).where(col(User.id).in_(people_ids))).all()
+    )
+    return [
+        AccountPublic.model_validate(
+            account,
+            update={
+                "stewards": stewards.get(account.id or 0, []),
+                "owner": emails.get(account.owner_id),
+                "requested_by": emails.get(account.requested_by_id),
+                "authorized_by": emails.get(account.authorized_by_id),
+            },
+        )
+        for account in accounts
+    ]
+
+
+def official_account(session: Session, ref: ProfileRef) -> Account | None:
+    account = find_by_reference(session, ref)
+    return account if account and account.status is AccountStatus.authorized else None
+
+
+def directory_entry(account: Account) -> DirectoryEntry:
+    return DirectoryEntry.model_validate(account, update={"official_since": account.authorized_at})
+
+
+def directory(session: Session) -> list[DirectoryEntry]:
+    return [directory_entry(a) for a in list_accounts(session, status=AccountStatus.authorized)]

@@ -1,0 +1,50 @@
+"""The FastAPI application: routers of every domain, error handlers, sessions."""
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from service.accounts.routes import router as accounts_router
+from service.audit.routes import router as audit_router
+from service.auth.deps import PUBLIC
+from service.auth.routes import router as auth_router
+from service.errors import install_error_handlers
+from service.institution.routes import router as institution_router
+from service.public.routes import router as public_router
+from service.settings import Settings, get_settings
+from service.users.routes import router as users_router
+
+health_router = APIRouter(tags=["health"], dependencies=[PUBLIC])
+
+
+@health_router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Imprimatur",
+        summary="Official-account governance: register, approvals, impersonation scans.",
+        version="0.1.0",
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="imprimatur_session",
+        max_age=settings.session_days * 24 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    install_error_handlers(app)
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        institution_router,
+        accounts_router,
+        public_router,
+        audit_router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,187 @@
+"""`imprimatur`: the command line of the DESIGN.md contract."""
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service import migrations
+from service.audit.service import verify_chain
+from service.auth import service as auth
+from service.db import get_engine, session_scope
+from service.errors import DomainError
+from service.institution import service as institution
+from service.settings import get_settings
+from service.users import service as users
+from service.users.models import Role
+
+app = typer.Typer(help="Imprimatur: official-account governance.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+institution_app = typer.Typer(help="The institution profile.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (users_app, "users"),
+    (tokens_app, "tokens"),
+    (institution_app, "institution"),
+    (audit_app, "audit"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def operator() -> str:
+    """Who ran the command, for the audit trail."""
+    return f"cli:{getpass.getuser()}"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the schema."""
+    migrations.upgrade(revision=revision)
+    console.print(f"Database at {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION ('base' removes everything)."""
+    migrations.downgrade(revision=revision)
+    console.print(f"Database at {revision}.")
+
+
+@users_app.command("add")
+def users_add(
+    email: str,
+    role: Annotated[
+        Role, typer.Option(help="superintendent, designee, site_admin, staff, auditor")
+    ],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Provision a person; only provisioned people can sign in."""
+    try:
+        with session_scope() as session:
+            user = users.add_user(session, actor=operator(), email=email, role=role, name=name)
+            console.print(f"Added {user.email} as {user.role}.")
+    except DomainError as error:
+        raise fail(error.message) from error
+
+
+@users_app.command("list")
+def users_list() -> None:
+    with session_scope() as session:
+        table = Table("email", "name", "role", "active")
+        for user in users.list_users(session):
+            table.add_row(user.email, user.name, user.role, "yes" if user.active else "no")
+    console.print(table)
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    email: str,
+    expires_days: Annotated[int | None, typer.Option(min=1, help="Days until it expires.")] = None,
+) -> None:
+    """Print a new bearer token for EMAIL. It is shown once and stored only as a hash."""
+    try:
+        with session_scope() as session:
+            user = users.get_by_email(session, email)
+            issued = auth.issue_token(session, user, actor=operator(), expires_days=expires_days)
+    except DomainError as error:
+        raise fail(error.message) from error
+    typer.echo(issued.token)
+
+
+@tokens_app.command("list")
+def tokens_list(email: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Tokens (never their secrets), for one person or everyone."""
+    try:
+        with session_scope() as session:
+            owner = users.get_by_email(session, email) if email else None
+            rows = auth.list_tokens(session, owner)
+    except DomainError as error:
+        raise fail(error.message) from error
+    table = Table("id", "user", "prefix", "created", "expires", "revoked")
+    for token, user in rows:
+        table.add_row(
+            str(token.id),
+            user.email,
+            token.prefix + "…",
+            f"{token.created_at:%Y-%m-%d %H:%M}",
+            f"{token.expires_at:%Y-%m-%d}" if token.expires_at else "never",
+            f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
+        )
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once (see `tokens list` for ids)."""
+    try:
+        with session_scope() as session:
+            auth.revoke_token(session, token_id, actor=operator())
+    except DomainError as error:
+        raise fail(error.message) from error
+    console.print(f"Token {token_id} revoked.")
+
+
+@institution_app.command("import")
+def institution_import(path: Path) -> None:
+    """Load the profile from YAML; its official_accounts become authorized register entries."""
+    try:
+        with session_scope() as session:
+            loaded = institution.import_profile(session, actor=operator(), path=path)
+            console.print(f"Imported {loaded.name}.")
+    except DomainError as error:
+        raise fail(error.message) from error
+
+
+@institution_app.command("export")
+def institution_export(path: Path) -> None:
+    """Write the profile as YAML, with its logos in `logos/` beside the file."""
+    try:
+        with session_scope() as session:
+            institution.export_profile(session, path)
+    except DomainError as error:
+        raise fail(error.message) from error
+    console.print(f"Wrote {path}.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Exit 0 when the audit chain is intact; otherwise name the first bad entry."""
+    report = verify_chain(get_engine())
+    if not report.intact:
+        where = f"entry {report.first_bad_id}" if report.first_bad_id else "the chain"
+        raise fail(f"audit chain broken at {where}: {report.problem}", code=2)
+    console.print(f"Audit chain intact: {report.entries} entries.")
+
+
+@app.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: Annotated[bool, typer.Option(help="Seed and serve the demo institution.")] = False,
+) -> None:
+    """Serve the web application and API."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = get_settings()
+    if demo:
+        from service.demo import seed_demo
+
+        settings.demo = True
+        seed_demo(console)
+    uvicorn.run(create_app(settings), host=host, port=port)

@@ -1,0 +1,103 @@
+"""Domain errors and the one place that turns them (and every other failure) into JSON.
+
+Services raise these; nothing else in the codebase builds an error response.
+"""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger()
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status_code = 422
+    code = "invalid"
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def _json_error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(code, message, **details), status_code=status, headers=headers)
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return _json_error(exc.status_code, exc.code, exc.message, **exc.details)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(part) for part in err["loc"]), "problem": err["msg"]}
+        for err in exc.errors()
+    ]
+    return _json_error(422, "invalid", "The request is not valid.", problems=problems)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return _json_error(exc.status_code, code, str(exc.detail))
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("integrity_error", error=str(exc.__cause__ or exc))
+    return _json_error(409, "conflict", "The change conflicts with existing data; nothing saved.")
+
+
+async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.error("database_unavailable", error=str(exc))
+    return _json_error(503, "unavailable", "The database is unavailable; nothing was saved.")
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", error_type=type(exc).__name__)
+    return _json_error(500, "internal", "Something went wrong on our side; nothing was saved.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,23 @@
+"""Every table model, imported once so `SQLModel.metadata` is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from service.accounts.models import Account, AccountSteward
+from service.audit.models import AuditEntry, AuditHead
+from service.auth.models import ApiToken, WebSession
+from service.institution.models import Institution
+from service.users.models import User
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Account",
+    "AccountSteward",
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "Institution",
+    "User",
+    "WebSession",
+    "metadata",
+]

@@ -1,0 +1,185 @@
+"""Shared fixtures: every database-backed test runs on SQLite and on PostgreSQL.
+
+Each test runs inside a transaction that is rolled back, so tests never see each other's
+data. The schema is built by Alembic (the only way it is ever built), once per database.
+PostgreSQL tests use a scratch database created for this run and dropped after it; when the
+server is unreachable they are skipped with a plain reason — except under CI, where that is
+a failure.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from service import clock, migrations
+from service.app import create_app
+from service.auth import service as auth
+from service.db import get_engine, get_session, make_engine
+from service.settings import Settings, get_settings
+from service.users import service as users
+from service.users.models import Role, User
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "IMPRIMATUR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _postgres_unavailable(reason: str) -> None:
+    message = f"PostgreSQL unavailable at {POSTGRES_ADMIN_URL}: {reason}"
+    if IN_CI:
+        pytest.fail(message + " (CI must run every test)", pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass(frozen=True)
+class ScratchPostgres:
+    admin_url: str
+    name: str
+
+    @property
+    def url(self) -> str:
+        base = self.admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        return f"{base}/{self.name}"
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def create(self) -> None:
+        self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_factory() -> Iterator[Callable[[], str]]:
+    """Creates scratch PostgreSQL databases (URL returned) and drops them all at the end."""
+    created: list[ScratchPostgres] = []
+
+    def create() -> str:
+        scratch = ScratchPostgres(POSTGRES_ADMIN_URL, f"imprimatur_test_{uuid.uuid4().hex[:12]}")
+        try:
+            scratch.create()
+        except psycopg.Error as error:
+            _postgres_unavailable(str(error).strip())
+        created.append(scratch)
+        return scratch.url
+
+    yield create
+    for scratch in created:
+        scratch.drop()
+
+
+@pytest.fixture(scope="session")
+def database_url_factory(
+    tmp_path_factory: pytest.TempPathFactory, postgres_factory: Callable[[], str]
+) -> Callable[[str], str]:
+    """A new, empty database of the given kind ('sqlite' or 'postgresql')."""
+
+    def create(kind: str) -> str:
+        if kind == "postgresql":
+            return postgres_factory()
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'imprimatur.db'}"
+
+    return create
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, database_url_factory: Callable[[str], str]
+) -> Iterator[Engine]:
+    url = database_url_factory(request.param)
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every commit is a savepoint inside one transaction rolled back at the end."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        with Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ) as db_session:
+            yield db_session
+        outer.rollback()
+
+
+@pytest.fixture(autouse=True)
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Fresh settings per test: media in a temporary folder, no `.env` from the developer."""
+    monkeypatch.setenv("IMPRIMATUR_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    clock.freeze(None)
+
+
+@pytest.fixture
+def app(session: Session, settings: Settings) -> Iterator[TestClient]:
+    application = create_app(settings)
+
+    def request_session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = request_session
+    with TestClient(application, raise_server_exceptions=False) as client:
+        yield client
+
+
+@dataclass
+class Person:
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+@pytest.fixture
+def make_person(session: Session) -> Callable[..., Person]:
+    """A provisioned user of a role, with a bearer token."""
+
+    def make(role: Role, email: str | None = None) -> Person:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@school.example"
+        user = users.add_user(session, actor="test", email=email, role=role, name=role.title())
+        issued = auth.issue_token(session, user, actor="test", expires_days=None)
+        session.commit()
+        return Person(user, issued.token)
+
+    return make
+
+
+@pytest.fixture
+def superintendent(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.superintendent)
+
+
+@pytest.fixture
+def staff(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.staff)
