@@ -68,11 +68,14 @@ def users_add(
         Role, typer.Option(help="superintendent, designee, site_admin, staff, auditor")
     ],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
+    site: Annotated[str | None, typer.Option(help="A site administrator's site.")] = None,
 ) -> None:
     """Provision a person; only provisioned people can sign in."""
     try:
         with session_scope() as session:
-            user = users.add_user(session, actor=operator(), email=email, role=role, name=name)
+            user = users.add_user(
+                session, actor=operator(), email=email, role=role, name=name, site=site
+            )
             console.print(f"Added {user.email} as {user.role}.")
     except DomainError as error:
         raise fail(error.message) from error

@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('role', sa.Enum('superintendent', 'designee', 'site_admin', 'staff', 'auditor', name='role', native_enum=False, length=32), nullable=False),
+    sa.Column('site', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),

@@ -29,6 +29,8 @@ class UserBase(SQLModel):
     email: str = Field(max_length=320, unique=True, index=True)
     name: str = Field(default="", max_length=200)
     role: Role = Field(sa_type=enum_type(Role))
+    # A site administrator manages the students of their site; None means every site.
+    site: str | None = Field(default=None, max_length=200)
 
 
 class User(UserBase, table=True):
@@ -43,6 +45,7 @@ class UserCreate(SQLModel):
     email: EmailStr
     name: str = Field(default="", max_length=200)
     role: Role
+    site: str | None = Field(default=None, max_length=200)
 
 
 class UserPublic(UserBase):

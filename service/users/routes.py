@@ -27,6 +27,6 @@ def list_users(_: UsersRead, session: DbSession) -> list[UserPublic]:
 @router.post("/users", status_code=201)
 def add_user(data: UserCreate, user: UsersManage, session: DbSession) -> UserPublic:
     created = service.add_user(
-        session, actor=user.email, email=data.email, role=data.role, name=data.name
+        session, actor=user.email, email=data.email, role=data.role, name=data.name, site=data.site
     )
     return UserPublic.model_validate(created)

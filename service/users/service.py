@@ -23,11 +23,13 @@ def get_by_email(session: Session, email: str) -> User:
     return user
 
 
-def add_user(session: Session, *, actor: str, email: str, role: Role, name: str = "") -> User:
+def add_user(
+    session: Session, *, actor: str, email: str, role: Role, name: str = "", site: str | None = None
+) -> User:
     email = normalize_email(email)
     if find_by_email(session, email) is not None:
         raise Conflict(f"A user with email {email} already exists.")
-    user = User(email=email, name=name.strip(), role=role, created_at=clock.now())
+    user = User(email=email, name=name.strip(), role=role, site=site, created_at=clock.now())
     session.add(user)
     session.flush()
     audit.record(
@@ -46,4 +48,10 @@ def list_users(session: Session) -> list[User]:
 
 
 def user_state(user: User) -> dict[str, object]:
-    return {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "site": user.site,
+        "active": user.active,
+    }
