@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
@@ -33,6 +33,21 @@ class Settings(BaseSettings):
     review_period_days: int = Field(default=365, ge=1)
     session_days: int = Field(default=7, ge=1)
 
+    smtp_host: str | None = None  # no host: mail stays queued in the outbox, nothing is sent
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "imprimatur@localhost"
+
+    student_number_pattern: str | None = Field(
+        default=None, description="Regex of the institution's student ids, blocked in posts."
+    )
+    public_phone_numbers: list[str] = Field(
+        default_factory=list, description="The institution's own public numbers, allowed in posts."
+    )
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
@@ -56,6 +71,21 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
+
+    # --- platform connectors ---
+    x_bearer_token: SecretStr | None = None
+    x_consumer_key: str | None = None
+    x_consumer_secret: SecretStr | None = None
+    meta_app_id: str | None = None
+    meta_app_secret: SecretStr | None = None
+    meta_app_token: SecretStr | None = Field(
+        default=None, description="Graph API token for reads; default: app id|app secret."
+    )
+    meta_graph_version: str = Field(default="v25.0", pattern=r"^v?\d+\.\d+$")
+    instagram_business_account_id: str | None = None
+    simulated_profiles_path: Path | None = None
+    simulated_published_path: Path | None = Path("./var/simulated-published.jsonl")
+    connector_timeout_seconds: float = Field(default=20, gt=0)
 
 
 @lru_cache
