@@ -7,8 +7,10 @@ from service.accounts.routes import router as accounts_router
 from service.audit.routes import router as audit_router
 from service.auth.deps import PUBLIC
 from service.auth.routes import router as auth_router
+from service.consent.routes import router as consent_router
 from service.errors import install_error_handlers
 from service.institution.routes import router as institution_router
+from service.posts.routes import router as posts_router
 from service.public.routes import router as public_router
 from service.settings import Settings, get_settings
 from service.users.routes import router as users_router
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         institution_router,
         accounts_router,
+        consent_router,
+        posts_router,
         public_router,
         audit_router,
     ):

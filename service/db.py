@@ -88,8 +88,12 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def get_session() -> Iterator[Session]:
+    # Imported here: notifications itself opens sessions through this module.
+    from service.notifications.service import deliver_after_commit
+
     with session_scope() as session:
         yield session
+    deliver_after_commit(session)
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit

@@ -5,7 +5,17 @@ from sqlmodel import SQLModel
 from service.accounts.models import Account, AccountSteward
 from service.audit.models import AuditEntry, AuditHead
 from service.auth.models import ApiToken, WebSession
+from service.consent.models import Consent, Guardian, Student
 from service.institution.models import Institution
+from service.notifications.models import OutgoingMail
+from service.posts.models import (
+    Post,
+    PostConsentUse,
+    PostDecision,
+    PostMedia,
+    PostRevision,
+    PostTarget,
+)
 from service.users.models import User
 
 metadata = SQLModel.metadata
@@ -16,7 +26,17 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuditHead",
+    "Consent",
+    "Guardian",
     "Institution",
+    "OutgoingMail",
+    "Post",
+    "PostConsentUse",
+    "PostDecision",
+    "PostMedia",
+    "PostRevision",
+    "PostTarget",
+    "Student",
     "User",
     "WebSession",
     "metadata",

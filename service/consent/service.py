@@ -1,0 +1,478 @@
+"""Use cases of the consent registry: students, guardians, consents, and what is covered.
+
+A site administrator whose account names a site is confined to the students of that site:
+every query below is scoped by `site_scope(user)`, so someone else's student is simply not
+found (404). The posts service asks `valid_scopes` / `valid_consent_ids` whether consent is
+on file; those two are not scoped, because the decision is about the students, not the caller.
+"""
+
+from collections.abc import Collection
+from datetime import datetime
+from pathlib import PurePath
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from service import clock, media
+from service.audit import service as audit
+from service.consent.models import (
+    COVERS,
+    Consent,
+    ConsentCreate,
+    ConsentScope,
+    ConsentStatus,
+    Guardian,
+    GuardianCreate,
+    Student,
+    StudentCreate,
+    StudentUpdate,
+)
+from service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from service.users.models import Role, User
+
+# Who may see student numbers, guardians' contact details and the signed forms.
+CONFIDENTIAL_READERS = frozenset({Role.superintendent, Role.site_admin, Role.auditor})
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# The signed form's type is decided by its first bytes, never by its name or declared type.
+EVIDENCE_KINDS = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+
+def sees_confidential(user: User) -> bool:
+    return user.role in CONFIDENTIAL_READERS
+
+
+def site_scope(user: User) -> str | None:
+    """The one site a caller is confined to, or None for every site."""
+    return user.site if user.role is Role.site_admin and user.site else None
+
+
+def _students_for(viewer: User) -> SelectOfScalar[Student]:
+    query = select(Student)
+    site = site_scope(viewer)
+    return query if site is None else query.where(Student.site == site)
+
+
+def _consents_for(viewer: User) -> SelectOfScalar[Consent]:
+    query = select(Consent)
+    site = site_scope(viewer)
+    if site is None:
+        return query
+    return query.where(col(Consent.student_id).in_(select(Student.id).where(Student.site == site)))
+
+
+# --- students ---------------------------------------------------------------------------------
+
+
+def student_state(student: Student) -> dict[str, object]:
+    return {
+        "full_name": student.full_name,
+        "preferred_name": student.preferred_name,
+        "site": student.site,
+        "student_number": student.student_number,
+        "active": student.active,
+    }
+
+
+def canonical_site(session: Session, site: str) -> str:
+    """The spelling already on file for a site ("north campus" → "North Campus"), else as given."""
+    known = session.exec(
+        select(Student.site).where(func.lower(Student.site) == site.lower()).limit(1)
+    ).first()
+    return known or site
+
+
+def site_for(session: Session, actor: User, requested: str | None) -> str:
+    """The site a change by `actor` lands in: theirs when confined, else the one requested."""
+    confined = site_scope(actor)
+    if confined is not None:
+        if requested is not None and requested.casefold() != confined.casefold():
+            raise Forbidden(f"You manage the students of {confined} only.")
+        return confined
+    if requested is None:
+        raise Invalid("Give the student's 'site'.")
+    return canonical_site(session, requested)
+
+
+def find_by_number(session: Session, site: str, student_number: str) -> Student | None:
+    return session.exec(
+        select(Student).where(Student.site == site, Student.student_number == student_number)
+    ).first()
+
+
+def _check_number_free(
+    session: Session, site: str, student_number: str | None, student_id: int | None = None
+) -> None:
+    if student_number is None:
+        return
+    holder = find_by_number(session, site, student_number)
+    if holder is not None and holder.id != student_id:
+        raise Conflict(f"Another student of {site} already has that student number.")
+
+
+def create_student(session: Session, data: StudentCreate, actor: User) -> Student:
+    site = site_for(session, actor, data.site)
+    _check_number_free(session, site, data.student_number)
+    student = Student(
+        full_name=data.full_name,
+        preferred_name=data.preferred_name,
+        site=site,
+        student_number=data.student_number,
+        created_at=clock.now(),
+    )
+    session.add(student)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="student.created",
+        subject_type="student",
+        subject_id=student.id,
+        after=student_state(student),
+    )
+    return student
+
+
+def get_student(
+    session: Session, student_id: int, viewer: User, *, for_update: bool = False
+) -> Student:
+    query = _students_for(viewer).where(Student.id == student_id)
+    student = session.exec(query.with_for_update() if for_update else query).first()
+    if student is None:
+        raise NotFound(f"No student with id {student_id}.")
+    return student
+
+
+def roster(
+    session: Session, *, site: str | None = None, include_inactive: bool = False
+) -> list[Student]:
+    query = select(Student)
+    if site is not None:
+        query = query.where(Student.site == site)
+    if not include_inactive:
+        query = query.where(col(Student.active).is_(True))
+    order = (col(Student.site), col(Student.full_name), col(Student.id))
+    return list(session.exec(query.order_by(*order)).all())
+
+
+def list_students(
+    session: Session, viewer: User, *, site: str | None = None, include_inactive: bool = False
+) -> list[Student]:
+    confined = site_scope(viewer)
+    if confined is not None:
+        if site is not None and site != confined:
+            return []
+        site = confined
+    return roster(session, site=site, include_inactive=include_inactive)
+
+
+def update_student(session: Session, student_id: int, data: StudentUpdate, actor: User) -> Student:
+    student = get_student(session, student_id, actor, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    if "site" in changes:
+        changes["site"] = site_for(session, actor, changes["site"])
+    site = changes.get("site", student.site)
+    number = changes.get("student_number", student.student_number)
+    _check_number_free(session, site, number, student.id)
+    before = student_state(student)
+    for name, value in changes.items():
+        setattr(student, name, value)
+    if student_state(student) == before:
+        return student
+    session.add(student)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="student.updated",
+        subject_type="student",
+        subject_id=student.id,
+        before=before,
+        after=student_state(student),
+    )
+    return student
+
+
+# --- guardians --------------------------------------------------------------------------------
+
+
+def guardian_state(guardian: Guardian) -> dict[str, object]:
+    return {
+        "student_id": guardian.student_id,
+        "name": guardian.name,
+        "email": guardian.email,
+        "relationship": guardian.relationship,
+    }
+
+
+def create_guardian(
+    session: Session, student_id: int, data: GuardianCreate, actor: User
+) -> Guardian:
+    student = get_student(session, student_id, actor)
+    assert student.id is not None
+    guardian = Guardian(
+        student_id=student.id,
+        name=data.name,
+        email=str(data.email).lower() if data.email else None,
+        relationship=data.relationship,
+        created_at=clock.now(),
+    )
+    session.add(guardian)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="guardian.added",
+        subject_type="guardian",
+        subject_id=guardian.id,
+        after=guardian_state(guardian),
+    )
+    return guardian
+
+
+def list_guardians(session: Session, student_id: int, viewer: User) -> list[Guardian]:
+    get_student(session, student_id, viewer)
+    query = select(Guardian).where(Guardian.student_id == student_id).order_by(col(Guardian.id))
+    return list(session.exec(query).all())
+
+
+# --- consents ---------------------------------------------------------------------------------
+
+
+def consent_state(consent: Consent) -> dict[str, object]:
+    return {
+        "student_id": consent.student_id,
+        "guardian_id": consent.guardian_id,
+        "scope": consent.scope,
+        "granted_on": consent.granted_on,
+        "expires_on": consent.expires_on,
+        "evidence_sha256": consent.evidence_sha256,
+        "revoked_at": consent.revoked_at,
+        "revoked_by": consent.revoked_by,
+        "revocation_reason": consent.revocation_reason,
+    }
+
+
+def consent_status(consent: Consent, at: datetime) -> ConsentStatus:
+    day = at.date()
+    if consent.revoked_at is not None:
+        return ConsentStatus.revoked
+    if consent.expires_on is not None and day > consent.expires_on:
+        return ConsentStatus.expired
+    if consent.evidence_sha256 is None:
+        return ConsentStatus.pending_evidence
+    if day < consent.granted_on:
+        return ConsentStatus.not_yet_valid
+    return ConsentStatus.valid
+
+
+def _valid_at(at: datetime) -> ColumnElement[bool]:
+    """The SQL twin of `consent_status(...) is valid`: every part is NOT NULL, so NOT works."""
+    day = at.date()
+    return and_(
+        col(Consent.granted_on) <= day,
+        or_(col(Consent.expires_on).is_(None), col(Consent.expires_on) >= day),
+        col(Consent.revoked_at).is_(None),
+        col(Consent.evidence_sha256).is_not(None),
+    )
+
+
+def create_consent(session: Session, data: ConsentCreate, actor: User) -> Consent:
+    student = get_student(session, data.student_id, actor)
+    guardian = session.get(Guardian, data.guardian_id)
+    if guardian is None or guardian.student_id != student.id:
+        raise Invalid(f"Guardian {data.guardian_id} is not a guardian of student {student.id}.")
+    consent = Consent(
+        student_id=data.student_id,
+        guardian_id=data.guardian_id,
+        scope=data.scope,
+        granted_on=data.granted_on,
+        expires_on=data.expires_on,
+        created_at=clock.now(),
+        created_by=actor.email,
+    )
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="consent.recorded",
+        subject_type="consent",
+        subject_id=consent.id,
+        after=consent_state(consent),
+    )
+    return consent
+
+
+def get_consent(
+    session: Session, consent_id: int, viewer: User, *, for_update: bool = False
+) -> Consent:
+    query = _consents_for(viewer).where(Consent.id == consent_id)
+    consent = session.exec(query.with_for_update() if for_update else query).first()
+    if consent is None:
+        raise NotFound(f"No consent with id {consent_id}.")
+    return consent
+
+
+def list_consents(
+    session: Session,
+    viewer: User,
+    *,
+    student_id: int | None = None,
+    valid: bool | None = None,
+    at: datetime | None = None,
+) -> list[Consent]:
+    query = _consents_for(viewer)
+    if student_id is not None:
+        get_student(session, student_id, viewer)
+        query = query.where(Consent.student_id == student_id)
+    if valid is not None:
+        is_valid = _valid_at(at or clock.now())
+        query = query.where(is_valid if valid else ~is_valid)
+    return list(session.exec(query.order_by(col(Consent.id))).all())
+
+
+def valid_scopes(
+    session: Session, student_ids: Collection[int], at: datetime
+) -> dict[int, frozenset[str]]:
+    """Per student, what valid written consent covers at `at`: a subset of {"photo", "name"}."""
+    covered: dict[int, set[str]] = {student_id: set() for student_id in student_ids}
+    if covered:
+        rows = session.exec(
+            select(Consent.student_id, Consent.scope).where(
+                col(Consent.student_id).in_(covered), _valid_at(at)
+            )
+        ).all()
+        for student_id, scope in rows:
+            covered[student_id] |= COVERS[ConsentScope(scope)]
+    return {student_id: frozenset(parts) for student_id, parts in covered.items()}
+
+
+def valid_consent_ids(
+    session: Session, student_ids: Collection[int], scope: str, at: datetime
+) -> dict[int, list[int]]:
+    """Per student, the valid consents that together cover `scope` at `at` ([] when they don't).
+
+    For "photo" or "name" that is every valid consent covering it; for "both" it is the
+    consents covering either part, listed only when together they cover both.
+    """
+    try:
+        wanted = COVERS[ConsentScope(scope)]
+    except ValueError as error:
+        raise Invalid(f"Unknown consent scope {scope!r}.") from error
+    found: dict[int, list[tuple[int, frozenset[str]]]] = {sid: [] for sid in student_ids}
+    if found:
+        rows = session.exec(
+            select(Consent.student_id, Consent.id, Consent.scope)
+            .where(col(Consent.student_id).in_(found), _valid_at(at))
+            .order_by(col(Consent.id))
+        ).all()
+        for student_id, consent_id, recorded in rows:
+            covers = COVERS[ConsentScope(recorded)]
+            if consent_id is not None and covers & wanted:
+                found[student_id].append((consent_id, covers))
+    result: dict[int, list[int]] = {}
+    for student_id, consents in found.items():
+        parts = frozenset().union(*(covers for _, covers in consents))
+        result[student_id] = [cid for cid, _ in consents] if wanted <= parts else []
+    return result
+
+
+def evidence_kind(data: bytes) -> tuple[str, str]:
+    """(content type, file suffix) of a signed form, judged by its magic bytes."""
+    for magic, content_type, suffix in EVIDENCE_KINDS:
+        if data.startswith(magic):
+            return content_type, suffix
+    raise Invalid(
+        "The signed form must be a PDF, JPEG or PNG file; this one is not "
+        "(judged by its content, not its name)."
+    )
+
+
+def attach_evidence(
+    session: Session, consent_id: int, data: bytes, filename: str | None, actor: User
+) -> Consent:
+    """Store the signed form. It is part of the record: replacing it means a new consent."""
+    consent = get_consent(session, consent_id, actor, for_update=True)
+    if consent.revoked_at is not None:
+        raise Conflict(f"Consent {consent_id} is revoked; record a new consent instead.")
+    if consent.evidence_sha256 is not None:
+        raise Conflict(
+            f"Consent {consent_id} already has its signed form; to correct it, revoke this "
+            "consent and record a new one."
+        )
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise TooLarge("The signed form is larger than 10 MB.", max_bytes=MAX_EVIDENCE_BYTES)
+    if not data:
+        raise Invalid("The uploaded file is empty.")
+    content_type, suffix = evidence_kind(data)
+    stored = media.store_bytes(data, folder="evidence", suffix=suffix)
+    before = consent_state(consent)
+    consent.evidence_sha256 = stored.sha256
+    consent.evidence_path = stored.path
+    consent.evidence_content_type = content_type
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="consent.evidence_attached",
+        subject_type="consent",
+        subject_id=consent.id,
+        before=before,
+        after={
+            **consent_state(consent),
+            "evidence_content_type": content_type,
+            "evidence_bytes": len(data),
+            "filename": PurePath(filename or "").name[:200],
+        },
+    )
+    return consent
+
+
+def evidence_file(session: Session, consent_id: int, viewer: User) -> tuple[bytes, str, str]:
+    """(content, content type, download name) of a consent's signed form."""
+    consent = get_consent(session, consent_id, viewer)
+    if consent.evidence_path is None or consent.evidence_content_type is None:
+        raise NotFound(f"Consent {consent_id} has no signed form yet.")
+    name = f"consent-{consent_id}{PurePath(consent.evidence_path).suffix}"
+    return media.read_stored(consent.evidence_path), consent.evidence_content_type, name
+
+
+def revoke_consent(session: Session, consent_id: int, actor: User, reason: str) -> Consent:
+    consent = get_consent(session, consent_id, actor, for_update=True)
+    if consent.revoked_at is not None:
+        raise Conflict(
+            f"Consent {consent_id} is already revoked.", revoked_at=consent.revoked_at.isoformat()
+        )
+    if not reason.strip():
+        raise Invalid("Give the reason for the revocation.")
+    before = consent_state(consent)
+    consent.revoked_at = clock.now()
+    consent.revoked_by = actor.email
+    consent.revocation_reason = reason.strip()
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="consent.revoked",
+        subject_type="consent",
+        subject_id=consent.id,
+        before=before,
+        after=consent_state(consent),
+    )
+    return consent

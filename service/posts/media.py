@@ -1,0 +1,64 @@
+"""Attaching an image to a post: inspected by content, stripped of metadata, faces counted."""
+
+from sqlmodel import Session, col, select
+
+from service import clock, media
+from service.consent.models import Student
+from service.errors import Invalid
+from service.imaging import inspect_image
+from service.posts.models import Post, PostMedia, PostUpdate
+from service.posts.service import edit_post
+from service.settings import get_settings
+from service.users.models import User
+from workflows.content_rules import Depicts
+
+SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "gif": ".gif"}
+
+
+def _check_students(session: Session, student_ids: list[int]) -> None:
+    found = set(session.exec(select(Student.id).where(col(Student.id).in_(student_ids))).all())
+    missing = sorted(set(student_ids) - found)
+    if missing:
+        raise Invalid(f"No student with id {', '.join(map(str, missing))} on the roster.")
+
+
+def attach_media(
+    session: Session,
+    post_id: int,
+    author: User,
+    *,
+    data: bytes,
+    filename: str,
+    declared_type: str | None,
+    depicts: Depicts,
+    student_ids: list[int],
+) -> Post:
+    _check_students(session, student_ids)
+    image = inspect_image(
+        data,
+        filename=filename,
+        declared_type=declared_type,
+        max_bytes=get_settings().max_upload_bytes,
+    )
+    stored = media.store_bytes(image.publishable, folder="posts", suffix=SUFFIXES[image.format])
+    item = PostMedia(
+        post_id=post_id,
+        filename=filename[:255],
+        content_type=image.content_type,
+        sha256=stored.sha256,
+        path=stored.path,
+        width=image.width,
+        height=image.height,
+        faces=image.faces,
+        depicts=depicts,
+        student_ids=list(dict.fromkeys(student_ids)),
+        created_at=clock.now(),
+    )
+    return edit_post(session, post_id, author, PostUpdate(), media=item)
+
+
+def media_file(session: Session, post: Post, media_id: int) -> tuple[bytes, str]:
+    item = session.get(PostMedia, media_id)
+    if item is None or item.post_id != post.id:
+        raise Invalid(f"No media {media_id} on post {post.id}.")
+    return media.read_stored(item.path), item.content_type
