@@ -9,11 +9,16 @@ from rich.console import Console
 from rich.table import Table
 
 from service import migrations
+from service.accounts import credentials
 from service.audit.service import verify_chain
 from service.auth import service as auth
 from service.db import get_engine, session_scope
 from service.errors import DomainError
 from service.institution import service as institution
+from service.jobs import EmbeddedScheduler
+from service.notifications import service as notifications
+from service.publishing import service as publishing
+from service.scoring_cli import score_profiles
 from service.settings import get_settings
 from service.users import service as users
 from service.users.models import Role
@@ -24,14 +29,19 @@ users_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 institution_app = typer.Typer(help="The institution profile.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+credentials_app = typer.Typer(help="Encryption of platform tokens.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs, run once by hand.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (users_app, "users"),
     (tokens_app, "tokens"),
     (institution_app, "institution"),
     (audit_app, "audit"),
+    (credentials_app, "credentials"),
+    (jobs_app, "jobs"),
 ):
     app.add_typer(sub, name=name)
+app.command("score-profiles")(score_profiles)
 
 console = Console()
 errors = Console(stderr=True)
@@ -170,6 +180,29 @@ def audit_verify() -> None:
     console.print(f"Audit chain intact: {report.entries} entries.")
 
 
+@credentials_app.command("new-key")
+def credentials_new_key() -> None:
+    """Print a new key for IMPRIMATUR_CREDENTIAL_KEYS (put it first to rotate)."""
+    typer.echo(credentials.new_key())
+
+
+@credentials_app.command("rotate")
+def credentials_rotate() -> None:
+    """Re-encrypt every stored platform token with the first configured key."""
+    try:
+        with session_scope() as session:
+            count = credentials.rotate_all(session)
+    except DomainError as error:
+        raise fail(error.message) from error
+    console.print(f"Re-encrypted {count} account token(s) with the first key.")
+
+
+@jobs_app.command("publish")
+def jobs_publish() -> None:
+    """Publish every approved post whose time has come (the scheduler does this every minute)."""
+    console.print(f"Looked at {publishing.publish_due()} due post(s).")
+
+
 @app.command("serve")
 def serve(
     host: str = "127.0.0.1",
@@ -187,4 +220,17 @@ def serve(
 
         settings.demo = True
         seed_demo(console)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    scheduler = embedded_scheduler()
+    scheduler.start()
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        scheduler.stop()
+
+
+def embedded_scheduler() -> EmbeddedScheduler:
+    """The jobs `serve` runs itself when no Celery workers do (the embedded default)."""
+    scheduler = EmbeddedScheduler()
+    scheduler.every(30, publishing.publish_due)
+    scheduler.every(60, notifications.deliver_in_own_session)
+    return scheduler

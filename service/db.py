@@ -21,6 +21,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
+from service.jobs import discard_deferred, run_deferred
 from service.settings import get_settings
 
 
@@ -88,12 +89,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def get_session() -> Iterator[Session]:
-    # Imported here: notifications itself opens sessions through this module.
-    from service.notifications.service import deliver_after_commit
-
     with session_scope() as session:
-        yield session
-    deliver_after_commit(session)
+        try:
+            yield session
+        except BaseException:
+            discard_deferred(session)
+            raise
+    run_deferred(session)
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit

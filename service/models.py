@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from service.accounts.models import Account, AccountSteward
+from service.accounts.models import Account, AccountCredential, AccountSteward
 from service.audit.models import AuditEntry, AuditHead
 from service.auth.models import ApiToken, WebSession
 from service.consent.models import Consent, Guardian, Student
@@ -16,12 +16,14 @@ from service.posts.models import (
     PostRevision,
     PostTarget,
 )
+from service.publishing.models import PublishTarget
 from service.users.models import User
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "Account",
+    "AccountCredential",
     "AccountSteward",
     "ApiToken",
     "AuditEntry",
@@ -36,6 +38,7 @@ __all__ = [
     "PostMedia",
     "PostRevision",
     "PostTarget",
+    "PublishTarget",
     "Student",
     "User",
     "WebSession",

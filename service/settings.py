@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
+    credential_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).",
+    )
+    publish_lease_seconds: int = Field(default=600, ge=30)
+
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:

@@ -105,6 +105,30 @@ def engine(
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed_database(
+    request: pytest.FixtureRequest,
+    database_url_factory: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """A fresh migrated database that the service itself uses (commits are real): for the CLI,
+    jobs and concurrency, which open their own sessions."""
+    url = database_url_factory(request.param)
+    monkeypatch.setenv("IMPRIMATUR_DATABASE_URL", url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    migrations.upgrade(url)
+    yield url
+    get_engine().dispose()
+
+
+@pytest.fixture
+def live_app(committed_database: str) -> Iterator[TestClient]:
+    """The application on `committed_database`, sessions and commits as in production."""
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        yield client
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session whose every commit is a savepoint inside one transaction rolled back at the end."""

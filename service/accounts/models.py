@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Self
 
 from pydantic import EmailStr, model_validator
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import UTCDateTime, enum_type
@@ -44,6 +44,30 @@ class AccountSteward(SQLModel, table=True):
     account_id: int = Field(foreign_key="official_account.id", primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     added_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AccountCredential(SQLModel, table=True):
+    """A platform token for publishing, encrypted at rest; never returned, never logged."""
+
+    __tablename__ = "account_credential"
+
+    account_id: int = Field(foreign_key="official_account.id", primary_key=True)
+    ciphertext: str = Field(sa_column=Column(Text, nullable=False))
+    connected_by: str = Field(max_length=320)
+    connected_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CredentialsIn(SQLModel):
+    access_token: str = Field(min_length=1, max_length=4000)
+    access_token_secret: str | None = Field(default=None, max_length=4000)
+    account_platform_id: str | None = Field(default=None, max_length=100)
+
+
+class CredentialsStatus(SQLModel):
+    account_id: int
+    connected: bool
+    connected_by: str | None
+    connected_at: datetime | None
 
 
 class AccountRequest(SQLModel):

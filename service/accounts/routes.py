@@ -1,8 +1,15 @@
 from fastapi import APIRouter
 
-from service.accounts import service
-from service.accounts.deps import AccountsDecide, AccountsRead, AccountsRequest
-from service.accounts.models import AccountDecision, AccountPublic, AccountRequest, StewardAdd
+from service.accounts import credentials, service
+from service.accounts.deps import AccountsDecide, AccountsOversee, AccountsRead, AccountsRequest
+from service.accounts.models import (
+    AccountDecision,
+    AccountPublic,
+    AccountRequest,
+    CredentialsIn,
+    CredentialsStatus,
+    StewardAdd,
+)
 from service.db import DbSession
 from workflows.account_lifecycle import AccountAction, AccountStatus
 from workflows.platforms import Platform
@@ -62,3 +69,26 @@ def decide(
     reason = data.reason if data else ""
     account = service.decide(session, account_id, action, user, reason)
     return service.to_public(session, [account])[0]
+
+
+@router.put("/{account_id}/credentials")
+def connect_credentials(
+    account_id: int, data: CredentialsIn, user: AccountsDecide, session: DbSession
+) -> CredentialsStatus:
+    credentials.connect(session, account_id, data, user)
+    return credentials.status(session, account_id)
+
+
+@router.get("/{account_id}/credentials")
+def credentials_status(
+    account_id: int, _: AccountsOversee, session: DbSession
+) -> CredentialsStatus:
+    return credentials.status(session, account_id)
+
+
+@router.delete("/{account_id}/credentials")
+def disconnect_credentials(
+    account_id: int, user: AccountsDecide, session: DbSession
+) -> CredentialsStatus:
+    credentials.disconnect(session, account_id, user)
+    return credentials.status(session, account_id)

@@ -252,3 +252,9 @@ class StudentDetail(StudentPublic):
 class StudentDetailFull(StudentFull):
     guardians: list[GuardianFull]
     consents: list[ConsentFull]
+
+
+class ConsentRevoked(ConsentFull):
+    """The revoked consent, and the published posts now flagged for removal because of it."""
+
+    posts_flagged: list[int]

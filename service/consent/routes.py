@@ -9,6 +9,7 @@ from service.consent.models import (
     ConsentFull,
     ConsentPublic,
     ConsentRevoke,
+    ConsentRevoked,
     GuardianCreate,
     GuardianFull,
     StudentCreate,
@@ -20,6 +21,7 @@ from service.consent.models import (
 )
 from service.consent.roster_import import RosterImportReport
 from service.db import DbSession
+from service.posts import review
 
 students = APIRouter(prefix="/api/v1/students", tags=["consent"])
 consents = APIRouter(prefix="/api/v1/consents", tags=["consent"])
@@ -124,9 +126,11 @@ def download_evidence(consent_id: int, user: EvidenceRead, session: DbSession) -
 @consents.post("/{consent_id}/revoke")
 def revoke_consent(
     consent_id: int, data: ConsentRevoke, user: ConsentManage, session: DbSession
-) -> ConsentFull:
-    consent = service.revoke_consent(session, consent_id, user, data.reason)
-    return views.consent_full(consent)
+) -> ConsentRevoked:
+    consent, flagged = review.revoke_consent(session, consent_id, user, data.reason)
+    return ConsentRevoked(
+        **views.consent_full(consent).model_dump(), posts_flagged=[p.id or 0 for p in flagged]
+    )
 
 
 router = APIRouter()

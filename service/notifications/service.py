@@ -6,7 +6,6 @@ fails stays queued for the next attempt.
 """
 
 import smtplib
-import threading
 from collections.abc import Iterable
 from email.message import EmailMessage
 
@@ -15,11 +14,11 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.db import session_scope
+from service.jobs import defer
 from service.notifications.models import OutgoingMail
 from service.settings import Settings, get_settings
 
 log = structlog.get_logger()
-OUTBOX_FLAG = "outbox_has_mail"
 MAX_ATTEMPTS = 5
 
 
@@ -41,8 +40,8 @@ def queue_mail(session: Session, recipients: Iterable[str], subject: str, body: 
         )
         queued += 1
     if queued:
-        session.info[OUTBOX_FLAG] = True
         session.flush()
+        defer(session, deliver_in_own_session)
     return queued
 
 
@@ -93,15 +92,6 @@ def deliver_pending(session: Session, limit: int = 100) -> int:
     return sent
 
 
-def _deliver_in_own_session() -> None:
-    try:
-        with session_scope() as session:
-            deliver_pending(session)
-    except Exception:  # a background sender must never crash the process
-        log.exception("mail_delivery_failed")
-
-
-def deliver_after_commit(session: Session) -> None:
-    """Called once a request's transaction has committed: send its mail without delaying it."""
-    if session.info.pop(OUTBOX_FLAG, False):
-        threading.Thread(target=_deliver_in_own_session, daemon=True).start()
+def deliver_in_own_session() -> int:
+    with session_scope() as session:
+        return deliver_pending(session)

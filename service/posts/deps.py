@@ -10,3 +10,4 @@ from service.users.models import CONTRIBUTORS, EVERY_ROLE, Role, User
 PostsRead = Annotated[User, Depends(require(EVERY_ROLE))]
 PostsWrite = Annotated[User, Depends(require(CONTRIBUTORS))]
 PostsReview = Annotated[User, Depends(require(Role.superintendent, Role.designee, Role.site_admin))]
+PostsRemove = Annotated[User, Depends(require(Role.superintendent, Role.designee))]

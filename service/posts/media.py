@@ -4,13 +4,14 @@ from sqlmodel import Session, col, select
 
 from service import clock, media
 from service.consent.models import Student
-from service.errors import Invalid
+from service.errors import Invalid, NotFound
 from service.imaging import inspect_image
 from service.posts.models import Post, PostMedia, PostUpdate
-from service.posts.service import edit_post
+from service.posts.service import decide_action, edit_post, get_post
 from service.settings import get_settings
 from service.users.models import User
 from workflows.content_rules import Depicts
+from workflows.post_lifecycle import PostAction
 
 SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "gif": ".gif"}
 
@@ -33,6 +34,8 @@ def attach_media(
     depicts: Depicts,
     student_ids: list[int],
 ) -> Post:
+    # Refuse a caller who may not edit the post before decoding or storing anything they sent.
+    decide_action(session, get_post(session, author, post_id), PostAction.edit, author)
     _check_students(session, student_ids)
     image = inspect_image(
         data,
@@ -60,5 +63,5 @@ def attach_media(
 def media_file(session: Session, post: Post, media_id: int) -> tuple[bytes, str]:
     item = session.get(PostMedia, media_id)
     if item is None or item.post_id != post.id:
-        raise Invalid(f"No media {media_id} on post {post.id}.")
+        raise NotFound(f"No media {media_id} on post {post.id}.")
     return media.read_stored(item.path), item.content_type

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import UTCDateTime, enum_type
+from service.publishing.models import PublicationPublic
 from workflows.content_rules import Depicts
 from workflows.post_lifecycle import PostStatus
 
@@ -175,5 +176,6 @@ class PostPublic(SQLModel):
     media: list[MediaPublic]
     third_party: list[ThirdPartyDeclaration]
     decisions: list[DecisionPublic]
+    publications: list[PublicationPublic]
     created_at: datetime
     updated_at: datetime

@@ -5,11 +5,13 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.consent import service as consent
+from service.consent.models import Consent
 from service.errors import Conflict, Invalid
 from service.notifications.service import queue_mail
 from service.posts import checks
 from service.posts.models import Post, PostConsentUse, PostDecision, PostMedia, PostRevision
 from service.posts.service import audit_post, current_revision, decide_action, get_post, move
+from service.publishing import service as publishing
 from service.settings import get_settings
 from service.users.models import Role, User
 from workflows.content_rules import Depicts
@@ -27,13 +29,16 @@ def _post_link(post: Post) -> str:
     return f"{get_settings().base_url}/review/{post.id}"
 
 
-def _reviewers(session: Session, revision: PostRevision) -> list[str]:
-    """Designees and the superintendent always; site administrators when a rule asks for them."""
+def _reviewers(session: Session, revision: PostRevision, author: User) -> list[str]:
+    """Designees and the superintendent always; site administrators when a rule asks for them.
+    Never the author: nobody reviews their own post."""
     roles = [Role.superintendent, Role.designee]
     if any(r.needed_role == Role.site_admin for r in checks.stored_results(revision)):
         roles.append(Role.site_admin)
     reviewers = session.exec(
-        select(User.email).where(col(User.role).in_(roles), col(User.active).is_(True))
+        select(User.email).where(
+            col(User.role).in_(roles), col(User.active).is_(True), User.id != author.id
+        )
     ).all()
     return list(reviewers)
 
@@ -52,7 +57,7 @@ def submit(session: Session, post_id: int, author: User) -> Post:
     needs = sorted({r.needed_role or "" for r in checks.stored_results(revision)} - {""})
     queue_mail(
         session,
-        _reviewers(session, revision),
+        _reviewers(session, revision, author),
         f"Post #{post.id} awaits review",
         f"{author.name or author.email} submitted post #{post.id} (revision {revision.number}).\n"
         f"Approvals needed: {', '.join(needs)}.\n\n{revision.text}\n\nReview: {_post_link(post)}\n",
@@ -118,6 +123,7 @@ def review(
     move(session, post, new_status, expected_version=version)
     if post.status in (PostStatus.approved, PostStatus.scheduled):
         _record_consents_relied_on(session, post, revision)
+        publishing.schedule_publication(session, post)
     audit_post(
         session,
         reviewer.email,
@@ -137,6 +143,19 @@ def review(
     return post
 
 
+def remove(session: Session, post_id: int, actor: User, comment: str) -> Post:
+    """Take a published post down: from the register's view now, from the platforms by a job."""
+    if not comment.strip():
+        raise Invalid("Say why the post is removed, in 'comment'.")
+    post = get_post(session, actor, post_id)
+    version = post.version
+    new_status = decide_action(session, post, PostAction.remove, actor)
+    move(session, post, new_status, expected_version=version)
+    publishing.mark_for_deletion(session, post)
+    audit_post(session, actor.email, post, "removed", comment=comment.strip())
+    return post
+
+
 def withdraw(session: Session, post_id: int, actor: User) -> Post:
     post = get_post(session, actor, post_id)
     version = post.version
@@ -144,6 +163,14 @@ def withdraw(session: Session, post_id: int, actor: User) -> Post:
     move(session, post, new_status, expected_version=version)
     audit_post(session, actor.email, post, "withdrawn")
     return post
+
+
+def revoke_consent(
+    session: Session, consent_id: int, actor: User, reason: str
+) -> tuple[Consent, list[Post]]:
+    """Revoking a consent takes down what relied on it: the policy needs consent *on file*."""
+    revoked = consent.revoke_consent(session, consent_id, actor, reason)
+    return revoked, flag_posts_relying_on(session, consent_id, actor.email)
 
 
 def flag_posts_relying_on(session: Session, consent_id: int, actor: str) -> list[Post]:

@@ -6,7 +6,7 @@ from fastapi.responses import Response
 from service.db import DbSession
 from service.errors import Invalid
 from service.posts import media, review, service, views
-from service.posts.deps import PostsRead, PostsReview, PostsWrite
+from service.posts.deps import PostsRead, PostsRemove, PostsReview, PostsWrite
 from service.posts.models import PostCreate, PostPublic, PostUpdate, ReviewRequest, RevisionPublic
 from service.settings import get_settings
 from workflows.content_rules import Depicts
@@ -95,6 +95,11 @@ def diff(
 @router.post("/{post_id}/submit")
 def submit(post_id: int, user: PostsWrite, session: DbSession) -> PostPublic:
     return views.to_public(session, review.submit(session, post_id, user))
+
+
+@router.post("/{post_id}/remove")
+def remove(post_id: int, user: PostsRemove, session: DbSession, data: ReviewRequest) -> PostPublic:
+    return views.to_public(session, review.remove(session, post_id, user, data.comment))
 
 
 @router.post("/{post_id}/withdraw")

@@ -5,7 +5,6 @@ Decisions come from `workflows.post_lifecycle` (who may, from which state) and
 facts, applies the decision in one transaction and audits it.
 """
 
-
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar

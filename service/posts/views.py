@@ -19,6 +19,8 @@ from service.posts.models import (
     ThirdPartyDeclaration,
 )
 from service.posts.service import current_revision, decisions_of
+from service.publishing import service as publishing
+from service.publishing.models import PublicationPublic
 from service.users.models import User
 from workflows import post_lifecycle as lifecycle
 
@@ -71,6 +73,10 @@ def to_public(session: Session, post: Post) -> PostPublic:
                 decided_at=d.decided_at,
             )
             for d, number in decisions
+        ],
+        publications=[
+            PublicationPublic.model_validate(t, from_attributes=True)
+            for t in publishing.publications(session, post.id or 0)
         ],
         created_at=post.created_at,
         updated_at=post.updated_at,

@@ -150,9 +150,8 @@ def test_faces_in_a_photo_declared_without_students_go_to_a_site_admin(
         headers=newsroom.author.headers,
     ).json()
     assert outcome(person, "media.group_students") == "needs:site_admin"
-    assert (
-        "someone.jpg"
-        in next(c["message"] for c in person["checks"] if c["rule"] == "media.group_students")
+    assert "someone.jpg" in next(
+        c["message"] for c in person["checks"] if c["rule"] == "media.group_students"
     )
 
 

@@ -1,0 +1,286 @@
+"""Publishing approved posts through a connector: once per target, whatever happens."""
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+import connectors
+from connectors.simulated import SimulatedConnector
+from service import clock, db
+from service.audit.service import verify_chain
+from service.db import get_engine, session_scope
+from service.jobs import Job
+from service.publishing import service as publishing
+from service.publishing.models import PublishTarget, TargetStatus
+from service.users.models import Role
+from tests.conftest import Person
+
+
+@pytest.fixture
+def platform(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, committed_database: str
+) -> SimulatedConnector:
+    """One simulated platform behind every connector the publisher asks for."""
+    simulated = SimulatedConnector(published_path=tmp_path / "published.jsonl")
+    monkeypatch.setattr(connectors, "get", lambda name, settings=None: simulated)
+    return simulated
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> list[Job]:
+    """Jobs deferred by committed requests, collected to run by hand instead of on threads."""
+    jobs: list[Job] = []
+
+    def collect(session: object) -> None:
+        jobs.extend(session.info.pop("deferred_jobs", []))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(db, "run_deferred", collect)
+    return jobs
+
+
+def person(role: Role) -> Person:
+    from service.auth import service as auth
+    from service.users import service as users
+
+    with session_scope() as session:
+        user = users.add_user(session, actor="test", email=f"{role}@school.example", role=role)
+        token = auth.issue_token(session, user, actor="test", expires_days=None).token
+    return Person(user, token)
+
+
+@pytest.fixture
+def approved_post(live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]) -> int:
+    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
+    account = live_app.post(
+        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
+    ).json()
+    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    post = live_app.post(
+        "/api/v1/posts",
+        json={"account_ids": [account["id"]], "text": "Open house on Saturday at 10."},
+        headers=author.headers,
+    ).json()
+    live_app.post(f"/api/v1/posts/{post['id']}/submit", headers=author.headers)
+    approved = live_app.post(f"/api/v1/posts/{post['id']}/approve", headers=designee.headers)
+    assert approved.json()["status"] == "approved", approved.text
+    post_id: int = post["id"]
+    return post_id
+
+
+def published_events(platform: SimulatedConnector) -> list[dict[str, object]]:
+    return [p for p in platform.published if not p.get("deleted")]
+
+
+def post_state(live_app: TestClient, post_id: int) -> dict:
+    boss_token = person_token("superintendent")
+    response: dict = live_app.get(
+        f"/api/v1/posts/{post_id}", headers={"Authorization": f"Bearer {boss_token}"}
+    ).json()
+    return response
+
+
+def person_token(role: str) -> str:
+    from service.auth import service as auth
+    from service.users import service as users
+
+    with session_scope() as session:
+        user = users.get_by_email(session, f"{role}@school.example")
+        return auth.issue_token(session, user, actor="test", expires_days=None).token
+
+
+def test_approval_publishes_once_and_is_audited(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector, deferred: list[Job]
+) -> None:
+    publish_jobs = [j for j in deferred if getattr(j, "func", None) is publishing.publish_post]
+    assert len(publish_jobs) == 1 and published_events(platform) == []
+    for job in publish_jobs:
+        job()
+    publishing.publish_post(approved_post)  # a retry of the job changes nothing
+
+    events = published_events(platform)
+    assert len(events) == 1 and events[0]["text"] == "Open house on Saturday at 10."
+    state = post_state(live_app, approved_post)
+    assert state["status"] == "published"
+    (publication,) = state["publications"]
+    assert publication["status"] == "published" and publication["url"] == events[0]["url"]
+    assert verify_chain(get_engine()).intact
+
+
+def test_two_workers_at_once_make_one_platform_call(
+    approved_post: int, platform: SimulatedConnector
+) -> None:
+    start = threading.Barrier(4, timeout=30)
+
+    def worker() -> None:
+        start.wait()
+        publishing.publish_post(approved_post)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(published_events(platform)) == 1
+
+
+def test_rate_limited_then_published_when_the_limit_resets(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector
+) -> None:
+    reset = clock.now() + timedelta(minutes=15)
+    platform.fail_next(connectors.RateLimited("x", "too many requests", reset))
+    publishing.publish_post(approved_post)
+    (target,) = post_state(live_app, approved_post)["publications"]
+    assert target["status"] == "retry" and published_events(platform) == []
+
+    assert publishing.publish_due() == 1
+    assert published_events(platform) == []  # not before the reset
+    clock.freeze(reset + timedelta(seconds=1))
+    publishing.publish_due()
+    assert len(published_events(platform)) == 1
+    assert post_state(live_app, approved_post)["status"] == "published"
+
+
+def test_an_unknown_outcome_is_reconciled_not_repeated(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector
+) -> None:
+    platform.fail_next(
+        connectors.PlatformError("x", "read timed out", retryable=True), after_publishing=True
+    )
+    publishing.publish_post(approved_post)
+    (target,) = post_state(live_app, approved_post)["publications"]
+    assert target["status"] == "retry"
+    assert len(platform.published) == 1  # it did go out
+
+    clock.freeze(clock.now() + timedelta(hours=2))
+    publishing.publish_due()
+    assert len(platform.published) == 1  # found, not posted again
+    state = post_state(live_app, approved_post)
+    assert state["status"] == "published"
+    assert state["publications"][0]["url"] == platform.published[0]["url"]
+
+
+def test_a_worker_that_died_mid_publish_is_reconciled(
+    approved_post: int, platform: SimulatedConnector
+) -> None:
+    claim = publishing._claim(approved_post, _only_account(approved_post))
+    assert claim is not None  # ...and the worker dies here, after the platform took the post
+    publishing._send(claim)
+    assert publishing._claim(approved_post, claim.account_id) is None  # lease still held
+    clock.freeze(clock.now() + timedelta(hours=1))
+    publishing.publish_post(approved_post)
+    assert len(platform.published) == 1
+
+
+def _only_account(post_id: int) -> int:
+    publishing._prepare(post_id)
+    with session_scope() as session:
+        target = session.exec(select(PublishTarget).where(PublishTarget.post_id == post_id)).one()
+        return target.account_id
+
+
+def test_a_permanent_error_fails_the_target_with_the_platforms_message(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector
+) -> None:
+    platform.fail_next(connectors.AuthError("x", "Invalid or expired token"))
+    publishing.publish_post(approved_post)
+    state = post_state(live_app, approved_post)
+    assert state["status"] == "approved"
+    assert state["publications"][0]["status"] == "failed"
+    assert "expired token" in state["publications"][0]["last_error"]
+
+
+def test_removing_a_published_post_deletes_it_on_the_platform(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector, deferred: list[Job]
+) -> None:
+    publishing.publish_post(approved_post)
+    deferred.clear()
+    removed = live_app.post(
+        f"/api/v1/posts/{approved_post}/remove",
+        json={"comment": "Wrong date."},
+        headers={"Authorization": f"Bearer {person_token('designee')}"},
+    )
+    assert removed.json()["status"] == "removed", removed.text
+    for job in deferred:
+        job()
+    assert published_events(platform) == []
+    assert post_state(live_app, approved_post)["publications"][0]["status"] == "deleted"
+
+
+def test_revoking_a_consent_flags_the_published_post(
+    live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]
+) -> None:
+    from tests.posts.conftest import grant_consent
+
+    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
+    account = live_app.post(
+        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
+    ).json()
+    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    student = live_app.post(
+        "/api/v1/students", json={"full_name": "Jane Doe", "site": "North"}, headers=boss.headers
+    ).json()
+    consent_id = grant_consent(live_app, boss, student["id"], "name")
+    post = live_app.post(
+        "/api/v1/posts",
+        json={"account_ids": [account["id"]], "text": "Well done, Jane Doe!"},
+        headers=author.headers,
+    ).json()
+    live_app.post(f"/api/v1/posts/{post['id']}/submit", headers=author.headers)
+    live_app.post(f"/api/v1/posts/{post['id']}/approve", headers=designee.headers)
+    publishing.publish_post(post["id"])
+
+    revoked = live_app.post(
+        f"/api/v1/consents/{consent_id}/revoke",
+        json={"reason": "Parent withdrew consent."},
+        headers=boss.headers,
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["posts_flagged"] == [post["id"]]
+    state = live_app.get(f"/api/v1/posts/{post['id']}", headers=author.headers).json()
+    assert state["status"] == "published" and state["removal_required"] is True
+
+
+def test_credentials_are_encrypted_never_returned_and_rotate(
+    live_app: TestClient, monkeypatch: pytest.MonkeyPatch, committed_database: str
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from service.accounts import credentials
+    from service.settings import get_settings
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", old_key)
+    get_settings.cache_clear()
+    boss, author = person(Role.superintendent), person(Role.staff)
+    account = live_app.post(
+        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
+    ).json()
+    secret = {"access_token": "tok-SECRET-123", "access_token_secret": "sec-SECRET-456"}
+    path = f"/api/v1/accounts/{account['id']}/credentials"
+    assert live_app.put(path, json=secret, headers=boss.headers).status_code == 409  # requested
+    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    assert live_app.put(path, json=secret, headers=author.headers).status_code == 403
+    connected = live_app.put(path, json=secret, headers=boss.headers)
+    assert connected.json()["connected"] is True
+    assert "SECRET" not in connected.text
+    assert "SECRET" not in live_app.get(path, headers=boss.headers).text
+    with get_engine().connect() as connection:
+        stored = connection.exec_driver_sql("SELECT ciphertext FROM account_credential").scalar()
+    assert "SECRET" not in str(stored)
+
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", f"{new_key},{old_key}")
+    get_settings.cache_clear()
+    with session_scope() as session:
+        assert credentials.rotate_all(session) == 1
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", new_key)
+    get_settings.cache_clear()
+    with session_scope() as session:
+        restored = credentials.credentials_for(session, account["id"])
+    assert restored is not None and restored.access_token == "tok-SECRET-123"
+    assert "SECRET" not in repr(restored)

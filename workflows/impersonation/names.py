@@ -1,0 +1,156 @@
+"""What counts as naming the institution, derived once per institution from its profile.
+
+A mention has to be distinctive: "Technology Center" or the city alone name many
+organisations, so only the full name, an alias, the acronym, or the distinctive core followed
+by one of the name's own generic words ("Cedar Valley Career") count. Campus names and the
+register's handles count as context. Everything is compared as TR39 skeletons, so
+homoglyph spellings mention the institution too.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from workflows.impersonation.institution import InstitutionProfile
+from workflows.impersonation.text import compact, handle_fold, skeleton, word_list, words
+from workflows.impersonation.vocabulary import CLAIM_WORDS, OFFICE_WORDS, STOP_WORDS
+
+# Words that say what kind of institution it is rather than which one.
+GENERIC_NAME_WORDS = frozenset(
+    word_list(
+        "technology tech technical center centre college colleges community school schools"
+        " district university institute academy high middle elementary primary secondary"
+        " public county career careers state unified independent isd usd vocational"
+        " polytechnic learning education educational charter prep preparatory regional"
+        " national of the and at for campus campuses"
+    )
+)
+_ABBREVIATIONS = {
+    "technology": ("tech",),
+    "technical": ("tech",),
+    "center": ("ctr", "centre"),
+    "centre": ("center",),
+    "institute": ("inst",),
+    "university": ("univ",),
+    "college": ("coll",),
+}
+# Words that end a name by saying what kind of place it is.
+_KIND_WORDS = frozenset(
+    word_list(
+        "technology tech technical center centre ctr college coll school schools district"
+        " university univ institute inst academy"
+    )
+)
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "at", "for", "&"})
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Word-bounded alternation over skeleton text, longest first so spans are maximal."""
+    tokens = {tuple(words(skeleton(p))) for p in phrases}
+    bodies = sorted(
+        (r"[\W_]+".join(re.escape(t) for t in toks) for toks in tokens if toks),
+        key=len,
+        reverse=True,
+    )
+    if not bodies:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(bodies) + r")(?![^\W_])")
+
+
+def acronyms(names: Iterable[str]) -> set[str]:
+    found = set()
+    for name in names:
+        initials = "".join(w[0] for w in name.split() if w.casefold() not in _ACRONYM_SKIP)
+        if len(initials) >= 3 and len(name.split()) >= 3:
+            found.add(initials)
+    return found
+
+
+def _core_variants(name: str) -> set[str]:
+    """The distinctive head of the name followed by a shortened tail that still ends in what
+    kind of place it is: "Moore Norman Tech" for "Moore Norman Technology Center", but not
+    "Lakeport Public" for "Lakeport Public Schools" (the town's library is "Lakeport Public"
+    too)."""
+    tokens = [t.strip(",.") for t in name.casefold().split()]
+    if tokens and tokens[0] == "the":
+        tokens = tokens[1:]
+    head_end = next(
+        (i for i, t in enumerate(tokens) if i > 0 and t in GENERIC_NAME_WORDS), len(tokens)
+    )
+    core, tail = tokens[:head_end], tokens[head_end:]
+    variants: set[str] = set()
+    if not core or all(t in GENERIC_NAME_WORDS for t in core):
+        return variants
+    for end in range(1, len(tail) + 1):
+        options: list[list[str]] = [[]]
+        for word in tail[:end]:
+            options = [[*o, alt] for o in options for alt in (word, *_ABBREVIATIONS.get(word, ()))]
+        variants.update(" ".join(core + o) for o in options if o[-1] in _KIND_WORDS)
+    return variants
+
+
+@dataclass(frozen=True)
+class NameModel:
+    identity: re.Pattern[str] | None  # the institution itself
+    campus: re.Pattern[str] | None
+    identity_phrases: tuple[str, ...]  # skeleton phrases, for fuzzy display comparison
+    compact_forms: tuple[str, ...]  # skeleton, alphanumerics only, 6+ long: found inside URLs
+    short_forms: tuple[str, ...]  # 3-5 long (acronyms): must be a whole domain label
+    registered_displays: dict[str, str]  # skeleton display words -> "@handle"
+    official_folds: tuple[tuple[str, str, str], ...]  # (platform, handle, handle_fold)
+    official_raw: tuple[str, ...]  # casefold, no separators; for affix checks
+    registered_handles: re.Pattern[str] | None
+    domains: tuple[str, ...]
+    city: tuple[str, ...]  # skeleton words of the town
+    office_words: frozenset[str]
+
+    def mentions(self, skel: str) -> bool:
+        return bool(
+            (self.identity and self.identity.search(skel))
+            or (self.campus and self.campus.search(skel))
+            or (self.registered_handles and self.registered_handles.search(skel))
+        )
+
+
+def display_words(skel: str) -> list[str]:
+    """A display name's words without claims ("Official") and filler, to compare names."""
+    return [w for w in words(skel) if w not in CLAIM_WORDS and w not in STOP_WORDS]
+
+
+def build_name_model(institution: InstitutionProfile) -> NameModel:
+    names = [institution.name, *institution.aliases]
+    identity: set[str] = {n for n in names if n}
+    identity.update(acronyms([institution.name]))
+    identity.update(_core_variants(institution.name))
+    identity_words = {" ".join(display_words(skeleton(p))) for p in identity}
+    registered: dict[str, str] = {}
+    for account in institution.official_accounts:
+        key = " ".join(display_words(skeleton(account.display_name)))
+        if key and key not in identity_words:
+            registered.setdefault(key, "@" + account.handle)
+    compacted = {compact(skeleton(p)) for p in identity}
+    handles = {a.handle for a in institution.official_accounts}
+    city = institution.location.split(",")[0] if institution.location else ""
+    office = set(OFFICE_WORDS)
+    for phrase in (*institution.departments, *institution.campuses):
+        office.update(words(skeleton(phrase)))
+    return NameModel(
+        identity=_phrase_pattern(identity),
+        campus=_phrase_pattern(institution.campuses),
+        identity_phrases=tuple(sorted(identity_words - {""})),
+        compact_forms=tuple(sorted(f for f in compacted if len(f) >= 6)),
+        short_forms=tuple(sorted(f for f in compacted if 3 <= len(f) < 6)),
+        registered_displays=registered,
+        official_folds=tuple(
+            (a.platform.value, a.handle, handle_fold(a.handle))
+            for a in institution.official_accounts
+        ),
+        official_raw=tuple(
+            a.handle.casefold().translate(str.maketrans("", "", "._-"))
+            for a in institution.official_accounts
+        ),
+        registered_handles=_phrase_pattern(h for h in handles if len(compact(h)) >= 5),
+        domains=institution.domains,
+        city=tuple(words(skeleton(city))),
+        office_words=frozenset(office - STOP_WORDS),
+    )

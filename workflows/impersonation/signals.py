@@ -1,0 +1,250 @@
+"""Per-profile evidence, computed for a whole batch at once.
+
+The pairwise string comparisons (every handle against every official handle, every display
+name against every form of the institution's name) are the expensive part, so they run as
+rapidfuzz `cdist` matrices in C; what is left per profile is a few regex scans.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from workflows.impersonation.images import ImageFingerprint, ImageMatch, closest_match
+from workflows.impersonation.institution import CandidateProfile, InstitutionProfile
+from workflows.impersonation.lexicon import cues
+from workflows.impersonation.names import NameModel, display_words
+from workflows.impersonation.text import (
+    compact,
+    handle_fold,
+    has_confusable,
+    plain,
+    skeleton,
+    word_list,
+    words,
+)
+from workflows.impersonation.vocabulary import (
+    BUSINESS_WORDS,
+    CLASS_OF,
+    FAN_WORDS,
+    HANDLE_PREFIXES,
+    HANDLE_SUFFIXES,
+    ORG_WORDS,
+    PARODY_WORDS,
+    SENSITIVE_WORDS,
+)
+
+HANDLE_AFFIXES = frozenset({*HANDLE_PREFIXES, *HANDLE_SUFFIXES, "verified", "desk", "admin"})
+# Link shorteners, link-in-bio pages and form hosts: the destination is hidden or arbitrary.
+REDIRECT_HOSTS = frozenset(
+    word_list(
+        "bit.ly tinyurl.com forms.gle linktr.ee goo.gl t.co ow.ly rebrand.ly cutt.ly is.gd buff.ly"
+        " shorturl.at tiny.cc lnk.bio beacons.ai docs.google.com forms.office.com rb.gy bl.ink s.id"
+        " t.ly linkin.bio campsite.bio carrd.co jotform.com typeform.com tr.ee"
+    )
+)
+FUZZY_DISPLAY = 94  # rapidfuzz ratio at which a long display name is a near-copy
+_SEPARATORS = str.maketrans("", "", "._-")
+
+
+@dataclass(frozen=True)
+class HandleMatch:
+    handle: str  # the official handle, with '@'
+    platform: str
+    kind: str  # same, homoglyph, typo, affix
+    detail: str = ""  # edits or the affix
+
+
+@dataclass(frozen=True)
+class Signals:
+    registered: bool
+    display_identity: bool  # the display name is the institution's name (claims aside)
+    display_mention: bool  # ... or contains it, or a campus name
+    display_name: str
+    remainder: tuple[str, ...]  # skeletons of the display name's other words
+    remainder_kind: str  # "", parody, fan, org, business, office, other
+    sensitive: bool  # the remainder names an office that handles money or personal data
+    homoglyph: bool
+    registered_copy: str | None  # "@handle" whose display name is copied
+    handle: HandleMatch | None
+    bio_mention: bool
+    bio_cues: dict[str, str]  # category -> phrase; shared between equal bios, do not modify
+    display_cues: dict[str, str]
+    link: str | None  # official, lookalike, redirect_named, redirect, other
+    link_host: str
+    location_match: bool
+    age_days: int | None
+    followers: int | None
+    verified: bool
+    image: ImageMatch | None
+
+
+def _host_kind(host: str, model: NameModel) -> str:
+    if any(host == d or host.endswith("." + d) for d in model.domains):
+        return "official"
+    labels = {compact(skeleton(label)) for label in host.replace("-", ".").split(".")}
+    whole = compact(skeleton(host))
+    if labels & set(model.short_forms) or any(f in whole for f in model.compact_forms):
+        return "lookalike"
+    return "redirect" if host in REDIRECT_HOSTS else "other"
+
+
+def _link(url: str | None, model: NameModel, hosts: dict[str, str]) -> tuple[str | None, str]:
+    """`hosts` memoises host verdicts within a batch: the same few hosts recur."""
+    if not url:
+        return None, ""
+    try:
+        parts = urlsplit(url if "//" in url else "https://" + url)
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return "other", url
+    kind = hosts.get(host)
+    if kind is None:
+        kind = hosts[host] = _host_kind(host, model)
+    if kind == "redirect":
+        path = compact(skeleton(parts.path))
+        if any(f in path for f in (*model.compact_forms, *model.short_forms)):
+            kind = "redirect_named"
+    return kind, host
+
+
+def _handle_match(handle: str, nearest: int, edits: int, model: NameModel) -> HandleMatch | None:
+    """`nearest` is the closest official handle within its edit allowance, or -1."""
+    raw = handle.casefold().translate(_SEPARATORS)
+    if nearest >= 0:
+        platform, official, _ = model.official_folds[nearest]
+        if edits:
+            return HandleMatch("@" + official, platform, "typo", f"{edits} edit(s)")
+        same = raw == model.official_raw[nearest]
+        return HandleMatch("@" + official, platform, "same" if same else "homoglyph")
+    for col, official_raw in enumerate(model.official_raw):
+        if raw == official_raw or official_raw not in raw:
+            continue
+        head, _, tail = raw.partition(official_raw)
+        if all(not p or p in HANDLE_AFFIXES or p.isdigit() for p in (head, tail)):
+            platform, official, _ = model.official_folds[col]
+            affix = "+".join(p for p in (head, tail) if p)
+            return HandleMatch("@" + official, platform, "affix", affix)
+    return None
+
+
+def _remainder_kind(rest: Sequence[str], display_plain: str, model: NameModel) -> str:
+    if not rest:
+        return ""
+    found = set(rest)
+    if found & PARODY_WORDS:
+        return "parody"
+    if found & ORG_WORDS:
+        return "org"
+    if found & FAN_WORDS or CLASS_OF.search(display_plain):
+        return "fan"
+    if found & BUSINESS_WORDS:
+        return "business"
+    return "office" if found <= model.office_words else "other"
+
+
+def as_written(display: str, rest: Sequence[str]) -> str:
+    """The remainder in the account's own spelling (skeletons are for comparing only)."""
+    wanted = set(rest)
+    return " ".join(w for w in words(display) if skeleton(w) in wanted)
+
+
+def _allowed_distance(length: int) -> int:
+    return 0 if length <= 5 else 1 if length <= 9 else 2
+
+
+def _nearest_official(folds: list[str], model: NameModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per profile, the closest official handle within its edit allowance (-1 for none) and
+    the edits to it: one OSA distance matrix for the whole batch."""
+    official = [fold for _, _, fold in model.official_folds]
+    if not official:
+        return np.full(len(folds), -1), np.zeros(len(folds), dtype=np.int64)
+    distances = process.cdist(folds, official, scorer=OSA.distance)
+    limits = np.array([_allowed_distance(len(f)) for f in official])
+    # Out-of-allowance pairs are pushed past every real distance before taking the argmin.
+    beyond = np.iinfo(np.int32).max
+    allowed = np.where(distances <= limits, distances, beyond)
+    nearest = allowed.argmin(axis=1)
+    edits = allowed[np.arange(len(folds)), nearest]
+    nearest[edits == beyond] = -1
+    return nearest, edits
+
+
+def _split_display(skel: str, model: NameModel) -> tuple[bool, list[str]]:
+    """Whether the display name contains the institution's name, and its other words."""
+    spans = [m.span() for m in model.identity.finditer(skel)] if model.identity else []
+    rest = skel
+    for start, end in reversed(spans):
+        rest = rest[:start] + " " + rest[end:]
+    return bool(spans), display_words(rest)
+
+
+def extract(
+    institution: InstitutionProfile,
+    model: NameModel,
+    profiles: Sequence[CandidateProfile],
+    *,
+    now: datetime,
+) -> list[Signals]:
+    if not profiles:
+        return []
+    nearest, edits = _nearest_official([handle_fold(p.handle) for p in profiles], model)
+    skels = [skeleton(p.display_name) for p in profiles]
+    shown = [" ".join(display_words(s)) for s in skels]
+    ratios = process.cdist(shown, model.identity_phrases or [""], scorer=fuzz.ratio)
+    best_ratio = ratios.max(axis=1)
+    references: list[tuple[str, ImageFingerprint]] = [
+        ("the official logo", logo) for logo in institution.logos
+    ]
+    references += [
+        (f"@{a.handle}'s image", a.image) for a in institution.official_accounts if a.image
+    ]
+
+    hosts: dict[str, str] = {}
+    said_by_bio: dict[str, dict[str, str]] = {}  # accounts reuse one bio across platforms
+    out: list[Signals] = []
+    for row, profile in enumerate(profiles):
+        registered = institution.is_registered(profile.platform, profile.handle)
+        named, rest = _split_display(skels[row], model)
+        campus = model.campus is not None and bool(model.campus.search(skels[row]))
+        fuzzy = len(shown[row]) >= 10 and float(best_ratio[row]) >= FUZZY_DISPLAY
+        identity = (named and not rest) or fuzzy
+        copy = model.registered_displays.get(shown[row])
+        display_plain = plain(profile.display_name)
+        location = set(words(skeleton(profile.location))) if profile.location else set()
+        link, host = _link(profile.url, model, hosts)
+        said = said_by_bio.get(profile.bio)
+        if said is None:
+            said = said_by_bio[profile.bio] = cues(plain(profile.bio))
+        handle = None
+        if not registered:
+            handle = _handle_match(profile.handle, int(nearest[row]), int(edits[row]), model)
+        out.append(
+            Signals(
+                registered=registered,
+                display_identity=identity,
+                display_mention=named or campus,
+                display_name=profile.display_name,
+                remainder=tuple(rest),
+                remainder_kind=_remainder_kind(rest, display_plain, model),
+                sensitive=not SENSITIVE_WORDS.isdisjoint(rest),
+                homoglyph=(identity or copy is not None) and has_confusable(display_plain),
+                registered_copy=copy,
+                handle=handle,
+                bio_mention=model.mentions(skeleton(profile.bio)),
+                bio_cues=said,
+                display_cues=cues(display_plain, name=True),
+                link=link,
+                link_host=host,
+                location_match=bool(model.city) and location.issuperset(model.city),
+                age_days=(now - profile.created_at).days if profile.created_at else None,
+                followers=profile.followers,
+                verified=profile.verified,
+                image=closest_match(profile.image, references) if profile.image else None,
+            )
+        )
+    return out
