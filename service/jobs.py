@@ -1,13 +1,17 @@
 """Work that runs after a transaction commits, and the embedded scheduler of `imprimatur serve`.
 
-Jobs take ids, open their own sessions and are idempotent, so running one twice (a retry, a
-second worker, the scheduler catching up) does no harm. In production the same functions run
-as Celery tasks; embedded, they run on background threads of the serving process.
+Jobs are plain functions that take ids, open their own sessions and are idempotent, so running
+one twice (a retry, a second worker, the scheduler catching up) does no harm. Embedded (the
+default), deferred jobs run on background threads of the serving process; with
+`IMPRIMATUR_JOBS_BACKEND=celery` they are sent to Celery workers under the name they were
+registered with (`service/celery_app.py` defines a task of that name for each).
 """
 
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 import structlog
 from sqlmodel import Session
@@ -16,26 +20,54 @@ log = structlog.get_logger()
 DEFERRED = "deferred_jobs"
 
 Job = Callable[[], object]
+JOB_NAMES: dict[Callable[..., Any], str] = {}
 
 
-def defer(session: Session, job: Job) -> None:
-    """Run `job` once this session's transaction has committed; never if it rolls back."""
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def job(name: str) -> Callable[[F], F]:
+    """Register a function as a job Celery knows by `name`."""
+
+    def register(function: F) -> F:
+        JOB_NAMES[function] = name
+        return function
+
+    return register
+
+
+def defer(session: Session, work: Job) -> None:
+    """Run `work` once this session's transaction has committed; never if it rolls back."""
     jobs: list[Job] = session.info.setdefault(DEFERRED, [])
-    if job not in jobs:
-        jobs.append(job)
+    if work not in jobs:
+        jobs.append(work)
 
 
-def _run_logged(job: Job) -> None:
+def _run_logged(work: Job) -> None:
     try:
-        job()
+        work()
     except Exception:  # a background job must never take the process down
-        log.exception("job_failed", job=getattr(job, "__name__", repr(job)))
+        log.exception("job_failed", job=getattr(work, "__name__", repr(work)))
+
+
+def _send_to_celery(work: Job) -> None:
+    from service.celery_app import celery  # the broker client is loaded only in Celery mode
+
+    function = work.func if isinstance(work, partial) else work
+    args = work.args if isinstance(work, partial) else ()
+    celery.send_task(JOB_NAMES[function], args=list(args))
 
 
 def run_deferred(session: Session) -> None:
     """Start what the committed transaction deferred, without delaying the response."""
-    for job in session.info.pop(DEFERRED, []):
-        threading.Thread(target=_run_logged, args=(job,), daemon=True).start()
+    from service.settings import get_settings
+
+    use_celery = get_settings().jobs_backend == "celery"
+    for work in session.info.pop(DEFERRED, []):
+        if use_celery:
+            _send_to_celery(work)
+        else:
+            threading.Thread(target=_run_logged, args=(work,), daemon=True).start()
 
 
 def discard_deferred(session: Session) -> None:
@@ -50,17 +82,17 @@ class EmbeddedScheduler:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
-    def every(self, seconds: float, job: Job) -> None:
-        self.jobs.append((seconds, job))
+    def every(self, seconds: float, work: Job) -> None:
+        self.jobs.append((seconds, work))
 
     def _loop(self) -> None:
         due = dict.fromkeys(range(len(self.jobs)), 0.0)
         elapsed = 0.0
         tick = min((seconds for seconds, _ in self.jobs), default=1.0)
         while not self._stop.wait(0 if elapsed == 0 else tick):
-            for index, (seconds, job) in enumerate(self.jobs):
+            for index, (seconds, work) in enumerate(self.jobs):
                 if elapsed >= due[index]:
-                    _run_logged(job)
+                    _run_logged(work)
                     due[index] = elapsed + seconds
             elapsed += tick
 

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     )
     publish_lease_seconds: int = Field(default=600, ge=30)
 
+    jobs_backend: Literal["embedded", "celery"] = "embedded"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    celery_queue: str = "imprimatur"
+    publish_interval_seconds: float = Field(default=30, gt=0)
+    mail_interval_seconds: float = Field(default=60, gt=0)
+
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.db import session_scope
-from service.jobs import defer
+from service.jobs import defer, job
 from service.notifications.models import OutgoingMail
 from service.settings import Settings, get_settings
 
@@ -92,6 +92,7 @@ def deliver_pending(session: Session, limit: int = 100) -> int:
     return sent
 
 
+@job("imprimatur.deliver_mail")
 def deliver_in_own_session() -> int:
     with session_scope() as session:
         return deliver_pending(session)

@@ -23,7 +23,7 @@ from service.accounts.models import Account
 from service.audit import service as audit
 from service.db import session_scope
 from service.errors import DomainError
-from service.jobs import defer
+from service.jobs import defer, job
 from service.posts.models import Post, PostMedia
 from service.posts.service import current_revision, move
 from service.publishing.models import PublishTarget, TargetStatus
@@ -52,6 +52,7 @@ def due_post_ids(session: Session, now: datetime) -> list[int]:
     return [post_id for post_id in session.exec(query) if post_id is not None]
 
 
+@job("imprimatur.publish_due")
 def publish_due() -> int:
     """The scheduled job: publish every post whose time has come."""
     with session_scope() as session:
@@ -240,6 +241,7 @@ def _finish(post_id: int) -> None:
             )
 
 
+@job("imprimatur.publish_post")
 def publish_post(post_id: int) -> None:
     """Idempotent: publishes each target not yet claimed, then marks the post published."""
     for account_id in _prepare(post_id):
@@ -260,6 +262,7 @@ def mark_for_deletion(session: Session, post: Post) -> None:
         defer(session, partial(delete_from_platforms, post.id))
 
 
+@job("imprimatur.delete_from_platforms")
 def delete_from_platforms(post_id: int) -> None:
     with session_scope() as session:
         targets = session.exec(

@@ -1,10 +1,7 @@
 """Publishing approved posts through a connector: once per target, whatever happens."""
 
-import json
 import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,86 +9,19 @@ from sqlmodel import select
 
 import connectors
 from connectors.simulated import SimulatedConnector
-from service import clock, db
+from service import clock
 from service.audit.service import verify_chain
 from service.db import get_engine, session_scope
 from service.jobs import Job
 from service.publishing import service as publishing
-from service.publishing.models import PublishTarget, TargetStatus
+from service.publishing.models import PublishTarget
 from service.users.models import Role
-from tests.conftest import Person
-
-
-@pytest.fixture
-def platform(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, committed_database: str
-) -> SimulatedConnector:
-    """One simulated platform behind every connector the publisher asks for."""
-    simulated = SimulatedConnector(published_path=tmp_path / "published.jsonl")
-    monkeypatch.setattr(connectors, "get", lambda name, settings=None: simulated)
-    return simulated
-
-
-@pytest.fixture
-def deferred(monkeypatch: pytest.MonkeyPatch) -> list[Job]:
-    """Jobs deferred by committed requests, collected to run by hand instead of on threads."""
-    jobs: list[Job] = []
-
-    def collect(session: object) -> None:
-        jobs.extend(session.info.pop("deferred_jobs", []))  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(db, "run_deferred", collect)
-    return jobs
-
-
-def person(role: Role) -> Person:
-    from service.auth import service as auth
-    from service.users import service as users
-
-    with session_scope() as session:
-        user = users.add_user(session, actor="test", email=f"{role}@school.example", role=role)
-        token = auth.issue_token(session, user, actor="test", expires_days=None).token
-    return Person(user, token)
-
-
-@pytest.fixture
-def approved_post(live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]) -> int:
-    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
-    account = live_app.post(
-        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
-    ).json()
-    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
-    post = live_app.post(
-        "/api/v1/posts",
-        json={"account_ids": [account["id"]], "text": "Open house on Saturday at 10."},
-        headers=author.headers,
-    ).json()
-    live_app.post(f"/api/v1/posts/{post['id']}/submit", headers=author.headers)
-    approved = live_app.post(f"/api/v1/posts/{post['id']}/approve", headers=designee.headers)
-    assert approved.json()["status"] == "approved", approved.text
-    post_id: int = post["id"]
-    return post_id
-
-
-def published_events(platform: SimulatedConnector) -> list[dict[str, object]]:
-    return [p for p in platform.published if not p.get("deleted")]
-
-
-def post_state(live_app: TestClient, post_id: int) -> dict:
-    boss_token = person_token("superintendent")
-    response: dict = live_app.get(
-        f"/api/v1/posts/{post_id}", headers={"Authorization": f"Bearer {boss_token}"}
-    ).json()
-    return response
-
-
-def person_token(role: str) -> str:
-    from service.auth import service as auth
-    from service.users import service as users
-
-    with session_scope() as session:
-        user = users.get_by_email(session, f"{role}@school.example")
-        return auth.issue_token(session, user, actor="test", expires_days=None).token
+from tests.publishing.conftest import (
+    person,
+    person_token,
+    post_state,
+    published_events,
+)
 
 
 def test_approval_publishes_once_and_is_audited(

@@ -1,0 +1,51 @@
+"""Celery on Redis, for production: the same job functions the embedded scheduler runs.
+
+Workers: `celery -A service.celery_app worker`; exactly one beat: `celery -A service.celery_app
+beat`. Tasks are acknowledged late and re-queued if a worker dies, which is safe because
+every job is idempotent (publishing claims each target before calling a platform).
+"""
+
+import importlib
+from typing import Any
+
+from celery import Celery
+
+from service.jobs import JOB_NAMES
+from service.settings import Settings, get_settings
+
+# The modules whose @job functions become tasks (importing them registers the functions).
+JOB_MODULES = ("service.notifications.service", "service.publishing.service")
+
+PERIODIC = {
+    "publish-due": ("imprimatur.publish_due", "publish_interval_seconds"),
+    "deliver-mail": ("imprimatur.deliver_mail", "mail_interval_seconds"),
+}
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    return {
+        entry: {"task": task, "schedule": float(getattr(settings, interval))}
+        for entry, (task, interval) in PERIODIC.items()
+    }
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("imprimatur", broker=settings.redis_url)
+    app.conf.update(
+        task_default_queue=settings.celery_queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        beat_schedule=beat_schedule(settings),
+    )
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    for function, name in JOB_NAMES.items():
+        app.task(name=name)(function)
+    return app
+
+
+celery = make_celery(get_settings())
