@@ -214,3 +214,48 @@ def test_credentials_are_encrypted_never_returned_and_rotate(
         restored = credentials.credentials_for(session, account["id"])
     assert restored is not None and restored.access_token == "tok-SECRET-123"
     assert "SECRET" not in repr(restored)
+
+
+def test_tokens_never_reach_the_logs(
+    live_app: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    platform: SimulatedConnector,
+    deferred: list[Job],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from service.settings import get_settings
+
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
+    get_settings.cache_clear()
+    caplog.set_level("DEBUG")
+    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
+    account = live_app.post(
+        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
+    ).json()
+    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    secret = "tok-NEVER-LOGGED-8c1f"
+    live_app.put(
+        f"/api/v1/accounts/{account['id']}/credentials",
+        json={"access_token": secret, "access_token_secret": secret},
+        headers=boss.headers,
+    )
+    post = live_app.post(
+        "/api/v1/posts",
+        json={"account_ids": [account["id"]], "text": "Graduation is on June 5."},
+        headers=author.headers,
+    ).json()
+    live_app.post(f"/api/v1/posts/{post['id']}/submit", headers=author.headers)
+    live_app.post(f"/api/v1/posts/{post['id']}/approve", headers=designee.headers)
+    platform.fail_next(connectors.PlatformError("x", "upstream exploded", retryable=True))
+    monkeypatch.setattr(platform, "find_published", lambda *_: 1 / 0)  # an unexpected crash
+    publishing.publish_post(post["id"])
+    clock.freeze(clock.now() + timedelta(hours=2))
+    publishing.publish_post(post["id"])
+
+    output = capfd.readouterr()
+    logged = caplog.text + output.out + output.err
+    assert "publish_failed" in logged  # the crash was logged...
+    assert secret not in logged  # ...without the token
