@@ -1,9 +1,11 @@
 """A register, a roster and the people of the approval workflow, built through the API."""
 
 import io
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +13,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from skimage import data as skimage_data
 
+from service.auth import service as auth
+from service.db import session_scope
+from service.users import service as users
 from service.users.models import Role
 from tests.conftest import Person
 
@@ -113,3 +118,62 @@ def grant_consent(app: TestClient, granter: Person, student_id: int, scope: str)
     assert evidence.status_code == 200, evidence.text
     consent_id: int = consent.json()["id"]
     return consent_id
+
+
+def draft_post(
+    client: TestClient, author: Person, account_id: int, text: str, **fields: object
+) -> dict[str, Any]:
+    """A new post by `author`, checked to have been created."""
+    response = client.post(
+        "/api/v1/posts",
+        json={"account_ids": [account_id], "text": text, **fields},
+        headers=author.headers,
+    )
+    assert response.status_code == 201, response.text
+    post: dict[str, Any] = response.json()
+    return post
+
+
+@pytest.fixture
+def make_live_person(committed_database: str) -> Callable[..., Person]:
+    """Like `make_person`, but committed to `committed_database`, for `live_app` tests."""
+
+    def make(role: Role, email: str | None = None) -> Person:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@school.example"
+        with session_scope() as session:
+            user = users.add_user(session, actor="test", email=email, role=role, name=role.title())
+            issued = auth.issue_token(session, user, actor="test", expires_days=None)
+        return Person(user, issued.token)
+
+    return make
+
+
+@dataclass
+class LiveNewsroom:
+    """The people of a post's life and an authorized account, committed for real."""
+
+    author: Person
+    designees: list[Person]
+    superintendent: Person
+    account_id: int
+
+
+def build_live_newsroom(
+    live_app: TestClient, make_live_person: Callable[..., Person], designees: int
+) -> LiveNewsroom:
+    superintendent = make_live_person(Role.superintendent)
+    author = make_live_person(Role.staff)
+    account = live_app.post(
+        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
+    )
+    assert account.status_code == 201, account.text
+    authorized = live_app.post(
+        f"/api/v1/accounts/{account.json()['id']}/authorize", headers=superintendent.headers
+    )
+    assert authorized.status_code == 200, authorized.text
+    return LiveNewsroom(
+        author=author,
+        designees=[make_live_person(Role.designee) for _ in range(designees)],
+        superintendent=superintendent,
+        account_id=account.json()["id"],
+    )
