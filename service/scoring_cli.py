@@ -1,9 +1,9 @@
 """`imprimatur score-profiles`: score a scan's candidate profiles from files.
 
-The files are the evaluation format (README of the impersonation data set): an institution
+The files are the evaluation format (shared/eval/impersonation/README.md): an institution
 YAML whose logo paths are relative to it, and a JSONL of profiles whose image paths are
 relative to the JSONL. Reading files and decoding images happens here; the decisions are
-`workflows.impersonation`.
+`workflows.impersonation` (docs/scoring.md).
 """
 
 import json
@@ -27,6 +27,15 @@ from workflows.impersonation.scoring import score_profiles as score
 from workflows.platforms import Platform
 from workflows.profile_urls import handle_key
 
+_FILE = {"exists": True, "dir_okay": False, "readable": True}
+
+
+def _read_yaml(path: Path) -> dict[str, object]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise typer.BadParameter(f"{path} is not a YAML mapping")
+    return data
+
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, object]]:
     with path.open(encoding="utf-8") as lines:
@@ -42,17 +51,11 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, object]]:
 
 
 def _image(base: Path, value: object, cache: FingerprintCache) -> ImageFingerprint | None:
+    """A missing or unreadable image is no evidence either way, so it is skipped."""
     if not isinstance(value, str) or not value:
         return None
     path = Path(value) if Path(value).is_absolute() else base / value
     return cache.fingerprint_file(path)
-
-
-def load_institution(path: Path, cache: FingerprintCache) -> dict[str, object]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise typer.BadParameter(f"{path} is not a YAML mapping")
-    return data
 
 
 def load(
@@ -60,48 +63,53 @@ def load(
 ) -> tuple[InstitutionProfile, list[CandidateProfile]]:
     """The institution (logos fingerprinted) and the candidates (images fingerprinted).
 
-    Registered accounts that appear among the candidates lend their images to the
-    institution, so a copy of an official avatar is recognised even when it is not the logo.
+    Registered accounts found among the candidates lend their images to the institution, so
+    a copy of an official avatar is recognised even when it is not the logo.
     """
-    data = load_institution(institution_path, cache)
+    data = _read_yaml(institution_path)
     listed = data.get("logos")
     logos = [
         found
         for logo in (listed if isinstance(listed, list) else [])
         if (found := _image(institution_path.parent, logo, cache)) is not None
     ]
-    rows = list(_read_jsonl(profiles_path))
     candidates = [
         candidate_from_mapping(
             row, image=_image(profiles_path.parent, row.get("profile_image"), cache)
         )
-        for row in rows
+        for row in _read_jsonl(profiles_path)
     ]
-    first = institution_from_mapping(data, logos=logos)
+    register = institution_from_mapping(data, logos=logos)
     account_images: dict[tuple[str, str], ImageFingerprint] = {}
     for candidate in candidates:
-        if candidate.image is not None and first.is_registered(
-            candidate.platform, candidate.handle
-        ):
+        if candidate.image and register.is_registered(candidate.platform, candidate.handle):
             key = handle_key(Platform(candidate.platform), candidate.handle)
             account_images.setdefault((candidate.platform, key), candidate.image)
-    return institution_from_mapping(data, logos=logos, account_images=account_images), candidates
+    institution = institution_from_mapping(data, logos=logos, account_images=account_images)
+    return institution, candidates
 
 
 def score_profiles(
-    institution: Annotated[Path, typer.Option(help="Institution YAML (eval format).")],
-    profiles: Annotated[Path, typer.Option(help="Candidate profiles, one JSON object a line.")],
+    institution: Annotated[
+        Path, typer.Option(help="Institution YAML (names, domains, logos, register).", **_FILE)
+    ],
+    profiles: Annotated[
+        Path, typer.Option(help="Candidate profiles, one JSON object a line.", **_FILE)
+    ],
     now: Annotated[
         str | None,
-        typer.Option(help="Score as of this ISO date or time (default: now, UTC)."),
+        typer.Option(
+            help="Judge account age as of this ISO date or time (default: now, UTC). The"
+            " evaluation's profiles are dated as of 2026-11-01; verdicts do not depend on it."
+        ),
     ] = None,
 ) -> None:
     """Print one JSON line per profile: id, verdict, score, reasons."""
     as_of = parse_timestamp(now) if now else datetime.now(UTC)
     if as_of is None:
-        raise typer.BadParameter(f"--now {now!r} is not an ISO 8601 date or time")
-    profile, candidates = load(institution, profiles, FingerprintCache())
-    for result in score(profile, candidates, now=as_of):
+        raise typer.BadParameter(f"{now!r} is not an ISO 8601 date or time", param_hint="--now")
+    institution_profile, candidates = load(institution, profiles, FingerprintCache())
+    for result in score(institution_profile, candidates, now=as_of):
         line = {
             "id": result.id,
             "verdict": result.verdict,

@@ -39,7 +39,8 @@ def test_disclaimers(text: str) -> None:
         ("Confirm your password to keep access", "credentials"),
         ("DM us to claim your grant", "private"),
         ("Drop us a message to receive your refund", "private"),
-        ("Fees payable by DM", "private"),
+        ("Fees payable by DM", "payment"),
+        ("Message us your account number", "private"),
         ("Limited spots! Apply via link", "lure"),
         ("Apply for the emergency student fund", "lure"),
         ("Fast approvals for every student", "lure"),
@@ -87,4 +88,8 @@ def test_negated_official_is_a_disclaimer_not_a_claim() -> None:
 
 
 def test_cues_quote_the_phrase() -> None:
-    assert cues(plain("Call now: fees payable by DM"))["private"] == "by dm"
+    assert cues(plain("Call now: fees payable by DM"))["payment"] == "payable by dm"
+
+
+def test_a_dm_alone_is_contact_not_a_scam() -> None:
+    assert kinds("Confessions welcome, submit via DM") == {"contact"}

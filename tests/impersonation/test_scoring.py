@@ -1,5 +1,6 @@
 """One behaviour per test, on small profiles of a fictional college (helpers.harbor)."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -82,7 +83,7 @@ def test_scam_office_is_impersonation(harbor: InstitutionProfile) -> None:
     )
     result = assess(harbor, candidate)
     assert result.verdict == "impersonation"
-    assert has(result, "asks for payment")
+    assert has(result, "brings up payment")
     assert has(result, "asks for IDs")
 
 
@@ -222,3 +223,26 @@ def test_every_needs_action_verdict_has_a_reason(harbor: InstitutionProfile) -> 
     for result in score_profiles(harbor, candidates, now=NOW):
         assert result.verdict in {"impersonation", "unofficial_presence"}
         assert result.reasons and result.score >= 0.5
+
+
+def test_ten_thousand_profiles_are_scored_in_one_batch_quickly(
+    harbor: InstitutionProfile,
+) -> None:
+    """A guard against per-pair Python loops; bench/bench_scoring.py measures properly."""
+    templates = [
+        ("HarborPointCC_real", "Harbor Point Community College", "The official HPCC page."),
+        ("hpcc_welding", "HPCC Welding", "Welding students and instructors at HPCC."),
+        ("dana.reyes", "Dana Reyes", "Nursing student at HPCC. Coffee."),
+        ("hpcc_fans", "HPCC Fans", "Not affiliated with the college."),
+        ("aid_desk", "Financial Aid Desk", "HPCC aid: send your student ID by DM."),
+        ("portellisnews", "Port Ellis News", "Covering Port Ellis."),
+    ]
+    batch = [
+        profile(id=str(i), handle=f"{h}{i}", display_name=d, bio=f"{b} #{i}")
+        for i in range(10_000)
+        for h, d, b in [templates[i % len(templates)]]
+    ]
+    start = time.perf_counter()
+    results = score_profiles(harbor, batch, now=NOW)
+    assert len(results) == 10_000
+    assert time.perf_counter() - start < 5.0

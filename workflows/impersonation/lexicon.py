@@ -47,6 +47,11 @@ _PHRASES: dict[str, str] = {
         r"|owned|approved|authori[sz]ed|linked)",
         r"(?:un|non-?)affiliated",
         r"no (?:affiliation|connection|official link)",
+        r"no (?:ties|connection|link|relationship|association) (?:to|with)",
+        r"nothing to do with",
+        r"not (?:a |an )?(?:school|district|college|university)[- ](?:run|affiliated|sponsored"
+        r"|operated|endorsed|managed)",
+        r"not (?:the|an?) (?:school|college|district|university)(?:'s)? (?:page|account)",
         r"independent(?:ly)?",
         r"separate (?:organi[sz]ation|group|entity|charity|nonprofit|non-profit)",
         r"volunteer[- ](?:run|led|based)",
@@ -68,6 +73,8 @@ _PHRASES: dict[str, str] = {
         r"now (?:the |our )?(?:main|primary)",
         r"now (?:managed|run|operated|handled) by",
         r"(?:moved|migrated|switched|transferred) (?:to|here|over)",
+        r"lost access",
+        r"under new management",
         r"this is (?:now )?(?:our|the) (?:new|main|only|primary)",
     ),
     "claim": _any(
@@ -78,10 +85,10 @@ _PHRASES: dict[str, str] = {
         r"only (?:page|account|profile)",
     ),
     "payment": _any(
-        r"[$£€]\s?\d+",
+        r"[$£€]\s?\d[\d,.]*\d|[$£€]\s?\d",
         r"\d+\s?(?:usd|dollars|pounds|euros)",
         r"deposits?",
-        r"payable",
+        r"payable(?: (?:by|via|through|in|over) " + _PRIVATE + ")?",
         r"(?:processing|application|registration|holding|reservation|release|admin) fees?",
         r"cash ?app",
         r"venmo",
@@ -91,7 +98,8 @@ _PHRASES: dict[str, str] = {
         r"wire (?:transfer|the|money)",
         r"bitcoin|crypto|usdt",
         r"western union|money ?gram",
-        r"pay (?:now|here|via|by|with|us|online|the fee|a fee|upfront)",
+        r"pay (?:(?:the|a|your|for|only) )?(?:now|here|via|by|with|us|online|upfront|fees?"
+        r"|shipping|postage|handling|deposit|processing)",
     ),
     "credentials": _any(
         r"student (?:id|number|login|portal login)",
@@ -104,13 +112,15 @@ _PHRASES: dict[str, str] = {
         r"(?:account|card|routing) (?:number|details)",
         r"verification code|one[- ]time code|\botp\b|\bpin\b",
         r"date of birth",
+        r"verify your (?:identity|account|details|information)",
+        r"(?:photo|screenshot|scan|copy) of your (?:id|card|license|licence|passport)",
     ),
     "private": _any(
         _REACH + r"(?: now| today| directly| privately)?(?: to)? (?:claim|reserve|secure"
         r"|complete|finish|finali[sz]e|process|verify|confirm|receive|collect|unlock|activate"
         r"|pay|redeem|release|hold|get (?:your|paid)|check your)",
         _CONTACT + r" (?:us|me) your",
-        r"(?:by|via|through|in|over) " + _PRIVATE,
+        r"kindly (?:send|inbox|dm|message|pay|contact)",
     ),
     "lure": _any(
         r"claim (?:your|the|a|now)",
@@ -134,7 +144,7 @@ _PHRASES: dict[str, str] = {
         r"you(?:'ve| have)? won",
         r"unclaimed",
         r"(?:debt|loan) (?:relief|forgiveness)",
-        r"(?:free|cash) (?:money|laptops?|ipads?|iphones?|tuition)",
+        r"(?:free|cash) (?:money|laptops?|ipads?|iphones?|tablets?|tuition|textbooks?|books)",
     ),
     "money": _any(
         r"fees?",
@@ -148,7 +158,12 @@ _PHRASES: dict[str, str] = {
         r"prizes?",
         r"giveaways?",
     ),
-    "contact": _any(_REACH, r"link in (?:bio|profile)", r"(?:using|via|through) (?:the|this) link"),
+    "contact": _any(
+        _REACH,
+        r"(?:by|via|through|in|over) " + _PRIVATE,
+        r"link in (?:bio|profile)",
+        r"(?:using|via|through) (?:the|this) link",
+    ),
     "org": _any(
         r"associations?",
         r"\bpta\b|\bpto\b|\bptsa\b|\bptso\b|\bpac\b",
@@ -203,7 +218,8 @@ _PHRASES: dict[str, str] = {
         r"run by (?:the|our)",
         r"(?:students|instructors|staff|faculty|teachers) (?:and|&) (?:instructors|staff"
         r"|students|faculty|teachers)",
-        r"our (?:students|instructors|staff|program|programme|department|office|team|campus)",
+        r"our (?:[\w-]+ ){0,3}?(?:students|instructors|staff|program|programme|department|office"
+        r"|team|campus|classes|courses)",
         r"(?:class|course|program|programme) (?:schedules|updates|info|news|dates)",
         r"enrol(?:l)?ment (?:info|information|details)",
         r"news from",
@@ -233,7 +249,7 @@ _NAME_PATTERN = _compile(("warning", "disclaimer", "claim", "payment", "private"
 
 
 SCAMS = {
-    "payment": "asks for payment",
+    "payment": "brings up payment",
     "credentials": "asks for IDs, passwords or bank details",
     "private": "moves the conversation to private messages",
     "lure": "dangles money or a deadline",

@@ -1,10 +1,10 @@
 """What counts as naming the institution, derived once per institution from its profile.
 
-A mention has to be distinctive: "Technology Center" or the city alone name many
-organisations, so only the full name, an alias, the acronym, or the distinctive core followed
-by one of the name's own generic words ("Cedar Valley Career") count. Campus names and the
-register's handles count as context. Everything is compared as TR39 skeletons, so
-homoglyph spellings mention the institution too.
+A mention has to be distinctive: "Technology Center" or the town alone name many
+organisations, so only the full name, an alias, the acronym, or the distinctive head of the
+name followed by its own kind-of-place word ("Moore Norman Tech") count. Campus names and the
+register's handles count as well. Everything is compared as TR39 skeletons, so homoglyph
+spellings mention the institution too.
 """
 
 import re
@@ -133,7 +133,8 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
     city = institution.location.split(",")[0] if institution.location else ""
     office = set(OFFICE_WORDS)
     for phrase in (*institution.departments, *institution.campuses):
-        office.update(words(skeleton(phrase)))
+        for word in words(phrase.casefold()):
+            office.update(skeleton(w) for w in (word, *_ABBREVIATIONS.get(word, ())))
     return NameModel(
         identity=_phrase_pattern(identity),
         campus=_phrase_pattern(institution.campuses),

@@ -145,9 +145,8 @@ def _shielded(s: Signals, cues: dict[str, str], case: _Case) -> bool:
         return True
     kinds = {"parody": "a parody", "fan": "a fan or alumni", "org": "an independent group's"}
     if s.remainder_kind in kinds or s.remainder_kind == "business":
-        remainder = as_written(s.display_name, s.remainder)
         kind = kinds.get(s.remainder_kind, "a business")
-        case.add(-2.0, f'display name reads as {kind} page ("{remainder}")')
+        case.add(-2.0, f'display name reads as {kind} page ("{s.display_name}")')
         return True
     outlet = s.bio_cues.get("business") or s.bio_cues.get("news")
     if outlet and not s.display_identity:
@@ -160,9 +159,10 @@ def _unofficial(s: Signals) -> bool:
     """A program, office or campus page in the institution's name, or an office-named page
     whose bio places it at the institution, that is nobody's personal account."""
     if s.display_mention:
+        if s.remainder_kind == "office":  # "HPCC Library": the name says it all
+            return True
         supported = s.bio_mention or s.link == "official" or "staff" in s.bio_cues
-        personal = s.remainder_kind == "other" and "personal" in s.bio_cues
-        return s.remainder_kind in {"office", "other"} and supported and not personal
+        return s.remainder_kind == "other" and supported and "personal" not in s.bio_cues
     if not s.bio_mention or "personal" in s.bio_cues:
         return False
     return s.remainder_kind == "office" or "staff" in s.bio_cues
@@ -187,6 +187,8 @@ def _assess(s: Signals) -> tuple[str, float, list[str]]:
         verdict = BENIGN
         if not mention:
             case.add(-2.5, "does not name the institution")
+        elif not case.reasons:
+            case.add(-1.0, "names the institution without presenting itself as its account")
     case.reasons[:0] = hard + soft if verdict == IMPERSONATION else []
     _supporting(s, case, verdict)
     low, high = BANDS[verdict]

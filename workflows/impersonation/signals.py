@@ -49,6 +49,7 @@ REDIRECT_HOSTS = frozenset(
 )
 FUZZY_DISPLAY = 94  # rapidfuzz ratio at which a long display name is a near-copy
 _SEPARATORS = str.maketrans("", "", "._-")
+_RELATED_LINKS = frozenset({"official", "lookalike", "redirect_named"})
 
 
 @dataclass(frozen=True)
@@ -217,12 +218,19 @@ def extract(
         display_plain = plain(profile.display_name)
         location = set(words(skeleton(profile.location))) if profile.location else set()
         link, host = _link(profile.url, model, hosts)
-        said = said_by_bio.get(profile.bio)
-        if said is None:
-            said = said_by_bio[profile.bio] = cues(plain(profile.bio))
         handle = None
         if not registered:
             handle = _handle_match(profile.handle, int(nearest[row]), int(edits[row]), model)
+        bio_mention = model.mentions(skeleton(profile.bio))
+        # What an account says only matters once something ties it to the institution;
+        # skipping the phrase scan for the rest is most of the batch's time on broad searches.
+        said: dict[str, str] = {}
+        said_in_name: dict[str, str] = {}
+        if named or campus or bio_mention or handle is not None or link in _RELATED_LINKS:
+            cached = said_by_bio.get(profile.bio)
+            if cached is None:
+                cached = said_by_bio[profile.bio] = cues(plain(profile.bio))
+            said, said_in_name = cached, cues(display_plain, name=True)
         out.append(
             Signals(
                 registered=registered,
@@ -235,9 +243,9 @@ def extract(
                 homoglyph=(identity or copy is not None) and has_confusable(display_plain),
                 registered_copy=copy,
                 handle=handle,
-                bio_mention=model.mentions(skeleton(profile.bio)),
+                bio_mention=bio_mention,
                 bio_cues=said,
-                display_cues=cues(display_plain, name=True),
+                display_cues=said_in_name,
                 link=link,
                 link_host=host,
                 location_match=bool(model.city) and location.issuperset(model.city),

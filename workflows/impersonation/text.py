@@ -23,6 +23,7 @@ _LONE_SYMBOLS = re.compile(r"(?<!\w)[^\w\s]+(?!\w)")
 _HANDLE_SEPARATORS = str.maketrans("", "", "._-")
 
 
+@lru_cache(maxsize=1)
 def _load_confusables() -> dict[str, list[dict[str, str]]]:
     """The package only exposes lookups (`is_confusable`); the mapping itself is its JSON."""
     source = resources.files("confusable_homoglyphs").joinpath("confusables.json")

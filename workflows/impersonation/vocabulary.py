@@ -44,7 +44,7 @@ OFFICE_WORDS = _skeletons(
     + word_list("financial aid scholarship scholarships grant grants tuition bursar billing fees")
     + word_list("payments library counseling counselling advising advisement career careers")
     + word_list("services service office desk team committee department dept program programs")
-    + word_list("programme campus clinic lab center centre helpdesk help support student students")
+    + word_list("programme campus clinic lab center centre helpdesk help support")
     + word_list("success athletics giveaway giveaways relief fund records transcripts testing")
     + word_list("workforce training continuing education adult outreach")
 )
