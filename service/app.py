@@ -1,26 +1,22 @@
 """The FastAPI application: routers of every domain, error handlers, sessions."""
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from service.accounts.routes import router as accounts_router
 from service.audit.routes import router as audit_router
-from service.auth.deps import PUBLIC
 from service.auth.routes import router as auth_router
 from service.consent.routes import router as consent_router
 from service.errors import install_error_handlers
+from service.findings.routes import router as findings_router
+from service.health import router as health_router
 from service.institution.routes import router as institution_router
+from service.observability import RequestContext
 from service.posts.routes import router as posts_router
 from service.public.routes import router as public_router
+from service.scans.routes import router as scans_router
 from service.settings import Settings, get_settings
 from service.users.routes import router as users_router
-
-health_router = APIRouter(tags=["health"], dependencies=[PUBLIC])
-
-
-@health_router.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(RequestContext)  # added last: outermost, so it sees every response
     install_error_handlers(app)
     for router in (
         health_router,
@@ -49,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         posts_router,
         public_router,
         audit_router,
+        findings_router,
+        scans_router,
     ):
         app.include_router(router)
     return app

@@ -8,10 +8,35 @@ every job is idempotent (publishing claims each target before calling a platform
 import importlib
 from typing import Any
 
-from celery import Celery
+import structlog
+from celery import Celery, signals
 
 from service.jobs import JOB_NAMES
+from service.observability import JOB_RUNS, configure_logging
 from service.settings import Settings, get_settings
+
+
+def _bind_request_id(task: Any = None, **_: Any) -> None:
+    """Log lines of a task carry the id of the request that started it."""
+    request_id = getattr(task.request, "request_id", None) if task else None
+    structlog.contextvars.bind_contextvars(request_id=request_id, task=getattr(task, "name", None))
+
+
+def _count_run(task: Any = None, state: str | None = None, **_: Any) -> None:
+    JOB_RUNS.labels(
+        getattr(task, "name", "unknown"), "succeeded" if state == "SUCCESS" else "failed"
+    ).inc()
+    structlog.contextvars.clear_contextvars()
+
+
+def _configure_logging(**_: Any) -> None:
+    configure_logging(json=get_settings().environment == "production")
+
+
+signals.task_prerun.connect(_bind_request_id)
+signals.task_postrun.connect(_count_run)
+signals.worker_process_init.connect(_configure_logging)
+signals.beat_init.connect(_configure_logging)
 
 # The modules whose @job functions become tasks (importing them registers the functions).
 JOB_MODULES = ("service.notifications.service", "service.publishing.service")

@@ -17,7 +17,10 @@ from service.errors import DomainError
 from service.institution import service as institution
 from service.jobs import EmbeddedScheduler
 from service.notifications import service as notifications
+from service.observability import configure_logging
 from service.publishing import service as publishing
+from service.scans import service as scans
+from service.scans.cli import scan_run
 from service.scoring_cli import score_profiles
 from service.settings import get_settings
 from service.users import service as users
@@ -42,6 +45,9 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 app.command("score-profiles")(score_profiles)
+scan_app = typer.Typer(help="Impersonation scans.", no_args_is_help=True)
+scan_app.command("run")(scan_run)
+app.add_typer(scan_app, name="scan")
 
 console = Console()
 errors = Console(stderr=True)
@@ -215,6 +221,7 @@ def serve(
     from service.app import create_app
 
     settings = get_settings()
+    configure_logging(json=settings.environment == "production")
     if demo:
         from service.demo import seed_demo
 
@@ -233,4 +240,5 @@ def embedded_scheduler() -> EmbeddedScheduler:
     scheduler = EmbeddedScheduler()
     scheduler.every(30, publishing.publish_due)
     scheduler.every(60, notifications.deliver_in_own_session)
+    scheduler.every(60, scans.run_due_scans)
     return scheduler

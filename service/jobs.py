@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import structlog
 from sqlmodel import Session
 
+from service.observability import bound_to_request, counted_job, current_request_id
+
 log = structlog.get_logger()
 DEFERRED = "deferred_jobs"
 
@@ -43,19 +45,23 @@ def defer(session: Session, work: Job) -> None:
         jobs.append(work)
 
 
+def job_name(work: Job) -> str:
+    function = work.func if isinstance(work, partial) else work
+    return JOB_NAMES.get(function, getattr(function, "__name__", repr(function)))
+
+
 def _run_logged(work: Job) -> None:
     try:
-        work()
+        counted_job(job_name(work), work)
     except Exception:  # a background job must never take the process down
-        log.exception("job_failed", job=getattr(work, "__name__", repr(work)))
+        log.exception("job_failed", job=job_name(work))
 
 
-def _send_to_celery(work: Job) -> None:
+def _send_to_celery(work: Job, request_id: str | None) -> None:
     from service.celery_app import celery  # the broker client is loaded only in Celery mode
 
-    function = work.func if isinstance(work, partial) else work
     args = work.args if isinstance(work, partial) else ()
-    celery.send_task(JOB_NAMES[function], args=list(args))
+    celery.send_task(job_name(work), args=list(args), headers={"request_id": request_id})
 
 
 def run_deferred(session: Session) -> None:
@@ -63,11 +69,13 @@ def run_deferred(session: Session) -> None:
     from service.settings import get_settings
 
     use_celery = get_settings().jobs_backend == "celery"
+    request_id = current_request_id()
     for work in session.info.pop(DEFERRED, []):
         if use_celery:
-            _send_to_celery(work)
+            _send_to_celery(work, request_id)
         else:
-            threading.Thread(target=_run_logged, args=(work,), daemon=True).start()
+            runner = bound_to_request(partial(_run_logged, work), request_id)
+            threading.Thread(target=runner, daemon=True).start()
 
 
 def discard_deferred(session: Session) -> None:

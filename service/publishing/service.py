@@ -24,6 +24,7 @@ from service.audit import service as audit
 from service.db import session_scope
 from service.errors import DomainError
 from service.jobs import defer, job
+from service.observability import PUBLISH_OUTCOMES
 from service.posts.models import Post, PostMedia
 from service.posts.service import current_revision, move
 from service.publishing.models import PublishTarget, TargetStatus
@@ -197,6 +198,7 @@ def _record(claim: Claim, outcome: Published | Exception) -> None:
         else:
             target.status, target.last_error = TargetStatus.failed, str(outcome)[:1000]
         session.add(target)
+        PUBLISH_OUTCOMES.labels(str(target.status)).inc()
         audit.record(
             session,
             actor=ACTOR,
@@ -225,7 +227,8 @@ def _attempt(claim: Claim) -> None:
 
 def _finish(post_id: int) -> None:
     with session_scope() as session:
-        post = session.get(Post, post_id)
+        # Locked: of two workers finishing together, the second sees the post published.
+        post = session.exec(select(Post).where(Post.id == post_id).with_for_update()).first()
         if post is None or post.status not in PUBLISHABLE:
             return
         statuses = session.exec(select(T.status).where(T.post_id == post_id)).all()

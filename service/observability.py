@@ -1,0 +1,121 @@
+"""Logs, request ids and metrics: what an operator needs to see a running Imprimatur.
+
+Logs are structured (JSON outside development) and carry the request id of the request
+that caused them — also in the jobs a request starts. A redaction step drops any field whose
+name says it holds a secret, so a token cannot reach a log line by accident.
+"""
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+import structlog
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+SECRET_FIELD = re.compile(r"token|secret|password|authorization|cookie|ciphertext", re.I)
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+REQUEST_SECONDS = Histogram(
+    "imprimatur_request_seconds", "HTTP request latency", ["method", "route", "status"]
+)
+JOB_RUNS = Counter("imprimatur_job_runs_total", "Background job runs", ["job", "outcome"])
+FINDINGS = Counter("imprimatur_scan_findings_total", "Scored scan candidates", ["verdict"])
+PUBLISH_OUTCOMES = Counter(
+    "imprimatur_publish_outcomes_total", "Publishing outcomes per target", ["status"]
+)
+DEPENDENCY_UP = Gauge(
+    "imprimatur_dependency_up", "1 when a dependency answered the last check", ["dependency"]
+)
+
+
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        if SECRET_FIELD.search(key):
+            event[key] = "[redacted]"
+    return event
+
+
+def configure_logging(*, json: bool) -> None:
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        logger_factory=structlog.PrintLoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+
+def current_request_id() -> str | None:
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return value if isinstance(value, str) else None
+
+
+def bound_to_request(work: Callable[[], object], request_id: str | None) -> Callable[[], object]:
+    """Run `work` (on another thread or worker) with the request id it was started under."""
+
+    def run() -> object:
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            return work()
+
+    return run
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+
+
+class RequestContext:
+    """Gives every request an id (the caller's X-Request-ID if sane), logs it, times it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                REQUEST_SECONDS.labels(scope["method"], _route_of(scope), str(status)).observe(
+                    time.perf_counter() - started
+                )
+
+
+def counted_job(name: str, work: Callable[[], object]) -> object:
+    try:
+        result = work()
+    except Exception:
+        JOB_RUNS.labels(name, "failed").inc()
+        raise
+    JOB_RUNS.labels(name, "succeeded").inc()
+    return result
