@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     jobs_backend: Literal["embedded", "celery"] = "embedded"
     redis_url: str = "redis://127.0.0.1:6379/0"
     celery_queue: str = "imprimatur"
+    # Requests per platform and credential, "N/seconds", shared by every worker.
+    rate_limits: dict[str, str] = Field(
+        default_factory=lambda: {
+            "x": "300/900",
+            "facebook": "200/3600",
+            "instagram": "200/3600",
+            "simulated": "1000/1",
+            "default": "100/900",
+        }
+    )
     publish_interval_seconds: float = Field(default=30, gt=0)
     mail_interval_seconds: float = Field(default=60, gt=0)
 
@@ -98,6 +108,18 @@ class Settings(BaseSettings):
     simulated_profiles_path: Path | None = None
     simulated_published_path: Path | None = Path("./var/simulated-published.jsonl")
     connector_timeout_seconds: float = Field(default=20, gt=0)
+
+    # --- impersonation scans ---
+    scan_call_budget: int = Field(
+        default=200, ge=1, description="Platform API calls one scan run may make at most."
+    )
+    scan_interval_minutes: int = Field(default=360, ge=1)
+    finding_notify_threshold: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="New or reopened findings scoring at least this go into the run's digest.",
+    )
 
 
 @lru_cache

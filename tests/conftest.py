@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service import clock, migrations
+from service import clock, migrations, ratelimit
 from service.app import create_app
 from service.auth import service as auth
 from service.db import get_engine, get_session, make_engine
@@ -145,6 +145,7 @@ def session(engine: Engine) -> Iterator[Session]:
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Fresh settings per test: media in a temporary folder, no `.env` from the developer."""
     monkeypatch.setenv("IMPRIMATUR_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.setattr(ratelimit, "_memory", ratelimit.MemoryBudget())
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     get_engine.cache_clear()

@@ -28,6 +28,7 @@ from service.observability import PUBLISH_OUTCOMES
 from service.posts.models import Post, PostMedia
 from service.posts.service import current_revision, move
 from service.publishing.models import PublishTarget, TargetStatus
+from service.ratelimit import platform_connector
 from service.settings import get_settings
 from workflows.post_lifecycle import PUBLISHABLE, PostStatus
 
@@ -160,7 +161,7 @@ def _send(claim: Claim) -> Published:
         post = session.get(Post, claim.post_id)
         account = session.get(Account, claim.account_id)
         assert post is not None and account is not None
-        connector = connectors.get(account.platform)
+        connector = platform_connector(account.platform, credential=f"account:{account.id}")
         request = _request(session, post, account, claim)
         creds = _credentials(session, connector, claim.account_id)
     if claim.uncertain:
@@ -277,7 +278,7 @@ def delete_from_platforms(post_id: int) -> None:
     for account_id, platform_post_id, platform in work:
         error: str | None = None
         try:
-            connector = connectors.get(platform)
+            connector = platform_connector(platform, credential=f"account:{account_id}")
             with session_scope() as session:
                 creds = _credentials(session, connector, account_id)
             connector.delete(platform_post_id, creds)
