@@ -11,6 +11,7 @@ accepted a post but the answer never arrived, which `find_published` then reconc
 """
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,8 +78,10 @@ class SimulatedConnector:
         profiles_path: Path | None = None,
         published_path: Path | None = None,
         platform: Platform | None = None,
+        latency_seconds: float = 0,
     ) -> None:
         self.platform = platform
+        self._latency = latency_seconds
         profiles = load_profiles(profiles_path) if profiles_path else []
         self.profiles = [p for p in profiles if platform is None or p.platform == platform]
         self._published_path = published_path
@@ -98,6 +101,7 @@ class SimulatedConnector:
             profiles_path=settings.simulated_profiles_path,
             published_path=settings.simulated_published_path,
             platform=platform,
+            latency_seconds=settings.simulated_latency_seconds,
         )
 
     @property
@@ -140,6 +144,7 @@ class SimulatedConnector:
 
     def publish(self, post: PublishRequest, credentials: Credentials) -> Published:
         self._call(publishing=True)
+        time.sleep(self._latency)  # a slow platform, for demos of in-flight work
         handle = post.handle or credentials.extra.get("handle") or f"account-{post.target_id}"
         post_id = f"sim-{len(self.published) + 1}"
         url = f"https://simulated.example/{handle}/posts/{post_id}"

@@ -63,6 +63,8 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # An unacknowledged task of a vanished worker is handed out again after this long.
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
         timezone="UTC",
         beat_schedule=beat_schedule(settings),
     )

@@ -227,18 +227,22 @@ def serve(
 
         settings.demo = True
         seed_demo(console)
-    scheduler = embedded_scheduler()
-    scheduler.start()
+    # With Celery, workers and one beat run the jobs; embedded, this process does.
+    scheduler = embedded_scheduler() if settings.jobs_backend == "embedded" else None
+    if scheduler is not None:
+        scheduler.start()
     try:
         uvicorn.run(create_app(settings), host=host, port=port)
     finally:
-        scheduler.stop()
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def embedded_scheduler() -> EmbeddedScheduler:
     """The jobs `serve` runs itself when no Celery workers do (the embedded default)."""
+    settings = get_settings()
     scheduler = EmbeddedScheduler()
-    scheduler.every(30, publishing.publish_due)
-    scheduler.every(60, notifications.deliver_in_own_session)
+    scheduler.every(settings.publish_interval_seconds, publishing.publish_due)
+    scheduler.every(settings.mail_interval_seconds, notifications.deliver_in_own_session)
     scheduler.every(60, scans.run_due_scans)
     return scheduler

@@ -52,11 +52,12 @@ class Settings(BaseSettings):
         default=None,
         description="Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).",
     )
-    publish_lease_seconds: int = Field(default=600, ge=30)
+    publish_lease_seconds: float = Field(default=600, gt=0)
 
     jobs_backend: Literal["embedded", "celery"] = "embedded"
     redis_url: str = "redis://127.0.0.1:6379/0"
     celery_queue: str = "imprimatur"
+    celery_visibility_timeout: int = Field(default=3600, ge=1)
     # Requests per platform and credential, "N/seconds", shared by every worker.
     rate_limits: dict[str, str] = Field(
         default_factory=lambda: {
@@ -107,6 +108,7 @@ class Settings(BaseSettings):
     instagram_business_account_id: str | None = None
     simulated_profiles_path: Path | None = None
     simulated_published_path: Path | None = Path("./var/simulated-published.jsonl")
+    simulated_latency_seconds: float = Field(default=0, ge=0, le=60)
     connector_timeout_seconds: float = Field(default=20, gt=0)
 
     # --- impersonation scans ---

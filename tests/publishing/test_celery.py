@@ -1,6 +1,7 @@
 """Celery on the real Redis: beat schedules, a worker publishes, exactly once."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,9 +13,11 @@ import pytest
 import redis
 from sqlmodel import select
 
+from service.celery_app import make_celery
 from service.db import session_scope
 from service.posts.models import Post
 from service.publishing.models import PublishTarget
+from service.settings import get_settings
 from workflows.post_lifecycle import PostStatus
 
 REDIS_URL = os.environ.get("IMPRIMATUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -108,3 +111,101 @@ def test_beat_schedules_and_a_worker_publishes_once(
     with session_scope() as session:
         (target,) = session.exec(select(PublishTarget)).all()
         assert target.attempts == 1
+
+
+def test_a_worker_killed_mid_publish_never_double_posts(
+    approved_post: int,
+    redis_url: str,
+    committed_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {
+        **os.environ,
+        "IMPRIMATUR_DATABASE_URL": committed_database,
+        "IMPRIMATUR_REDIS_URL": redis_url,
+        "IMPRIMATUR_CELERY_QUEUE": f"imprimatur-test-{uuid.uuid4().hex[:8]}",
+        "IMPRIMATUR_PUBLISH_INTERVAL_SECONDS": "1",
+        "IMPRIMATUR_PUBLISH_LEASE_SECONDS": "2",
+        "IMPRIMATUR_SIMULATED_LATENCY_SECONDS": "4",
+        "IMPRIMATUR_DEMO": "true",
+        "IMPRIMATUR_SIMULATED_PUBLISHED_PATH": str(tmp_path / "published.jsonl"),
+    }
+    worker = celery(
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+        env=env,
+        log=tmp_path / "worker.log",
+    )
+    beat = None
+    try:
+        for name in ("REDIS_URL", "CELERY_QUEUE"):
+            monkeypatch.setenv(f"IMPRIMATUR_{name}", env[f"IMPRIMATUR_{name}"])
+        get_settings.cache_clear()
+        make_celery(get_settings()).send_task("imprimatur.publish_post", args=[approved_post])
+
+        def sending() -> bool:
+            with session_scope() as session:
+                target = session.exec(select(PublishTarget)).first()
+                return target is not None and target.status == "sending"
+
+        assert wait_for(sending), (tmp_path / "worker.log").read_text()[-3000:]
+        children = subprocess.run(
+            ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for child in children:
+            os.kill(int(child), signal.SIGKILL)  # the platform call is in flight
+
+        beat = celery(
+            "beat",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+            "--loglevel=INFO",
+            env=env,
+            log=tmp_path / "beat.log",
+        )
+
+        def published() -> bool:
+            with session_scope() as session:
+                post = session.get(Post, approved_post)
+                return post is not None and post.status is PostStatus.published
+
+        assert wait_for(published, seconds=90), (tmp_path / "worker.log").read_text()[-3000:]
+    finally:
+        for process in (worker, beat):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    lines = (tmp_path / "published.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    with session_scope() as session:
+        (target,) = session.exec(select(PublishTarget)).all()
+        assert target.attempts >= 2  # the killed attempt, then the one that went out
+
+
+def test_the_embedded_scheduler_does_the_same_work(
+    approved_post: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.cli import embedded_scheduler
+
+    monkeypatch.setenv("IMPRIMATUR_PUBLISH_INTERVAL_SECONDS", "0.2")
+    get_settings.cache_clear()
+    scheduler = embedded_scheduler()
+    scheduler.start()
+    try:
+
+        def published() -> bool:
+            with session_scope() as session:
+                post = session.get(Post, approved_post)
+                return post is not None and post.status is PostStatus.published
+
+        assert wait_for(published, seconds=30)
+    finally:
+        scheduler.stop()
