@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -70,11 +71,17 @@ class Settings(BaseSettings):
     )
     publish_interval_seconds: float = Field(default=30, gt=0)
     mail_interval_seconds: float = Field(default=60, gt=0)
+    reminder_interval_seconds: float = Field(default=3600, gt=0)
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
-            raise ValueError("IMPRIMATUR_SECRET_KEY must be set in production")
+        if self.environment == "production" and (
+            self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(
+                f"IMPRIMATUR_SECRET_KEY must be set in production, at least "
+                f"{MIN_SECRET_LENGTH} characters"
+            )
         return self
 
     @property

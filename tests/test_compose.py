@@ -78,7 +78,7 @@ def env_example() -> dict[str, str]:
 def dummy_env(skip: frozenset[str] = frozenset()) -> str:
     """.env.example filled in the way an operator would: every empty value gets one."""
     lines = [
-        f"{name}={value or 'dummy-' + name.lower().replace('_', '-')}"
+        f"{name}={value or 'dummy-' + name.lower().replace('_', '-') + '-' + 'x' * 32}"
         for name, value in env_example().items()
         if name not in skip
     ]
