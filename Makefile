@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format lock clean
+.PHONY: demo test lint format lock bench clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 ## Run the whole suite, on SQLite and (when reachable) on PostgreSQL
 test: $(STAMP)
 	$(BIN)/pytest
+
+## Benchmarks, on demand (figures go to BENCHMARKS.md by hand)
+bench: $(STAMP)
+	$(BIN)/python bench/bench_checks.py
+	$(BIN)/python bench/bench_imaging.py
+	$(BIN)/python bench/bench_scoring.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
