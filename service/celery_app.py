@@ -39,11 +39,18 @@ signals.worker_process_init.connect(_configure_logging)
 signals.beat_init.connect(_configure_logging)
 
 # The modules whose @job functions become tasks (importing them registers the functions).
-JOB_MODULES = ("service.notifications.service", "service.publishing.service")
+JOB_MODULES = (
+    "service.notifications.service",
+    "service.publishing.service",
+    "service.reminders.service",
+    "service.scans.service",
+)
 
 PERIODIC = {
     "publish-due": ("imprimatur.publish_due", "publish_interval_seconds"),
     "deliver-mail": ("imprimatur.deliver_mail", "mail_interval_seconds"),
+    "send-reminders": ("imprimatur.send_reminders", "reminder_interval_seconds"),
+    "run-due-scans": ("imprimatur.run_due_scans", "scan_check_interval_seconds"),
 }
 
 

@@ -19,6 +19,7 @@ from service.jobs import EmbeddedScheduler
 from service.notifications import service as notifications
 from service.observability import configure_logging
 from service.publishing import service as publishing
+from service.reminders import service as reminders
 from service.scans import service as scans
 from service.scans.cli import scan_run
 from service.scoring_cli import score_profiles
@@ -244,5 +245,6 @@ def embedded_scheduler() -> EmbeddedScheduler:
     scheduler = EmbeddedScheduler()
     scheduler.every(settings.publish_interval_seconds, publishing.publish_due)
     scheduler.every(settings.mail_interval_seconds, notifications.deliver_in_own_session)
-    scheduler.every(60, scans.run_due_scans)
+    scheduler.every(settings.reminder_interval_seconds, reminders.send_reminders)
+    scheduler.every(settings.scan_check_interval_seconds, scans.run_due_scans)
     return scheduler

@@ -6,6 +6,7 @@ from service.accounts.models import Account, AccountCredential, AccountSteward
 from service.audit.models import AuditEntry, AuditHead
 from service.auth.models import ApiToken, WebSession
 from service.consent.models import Consent, Guardian, Student
+from service.findings.models import Finding, FindingSnapshot
 from service.institution.models import Institution
 from service.notifications.models import OutgoingMail
 from service.posts.models import (
@@ -17,6 +18,8 @@ from service.posts.models import (
     PostTarget,
 )
 from service.publishing.models import PublishTarget
+from service.reminders.models import ReminderSent
+from service.scans.models import ScanRun
 from service.users.models import User
 
 metadata = SQLModel.metadata
@@ -29,6 +32,8 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Consent",
+    "Finding",
+    "FindingSnapshot",
     "Guardian",
     "Institution",
     "OutgoingMail",
@@ -39,6 +44,8 @@ __all__ = [
     "PostRevision",
     "PostTarget",
     "PublishTarget",
+    "ReminderSent",
+    "ScanRun",
     "Student",
     "User",
     "WebSession",

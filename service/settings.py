@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     publish_interval_seconds: float = Field(default=30, gt=0)
     mail_interval_seconds: float = Field(default=60, gt=0)
     reminder_interval_seconds: float = Field(default=3600, gt=0)
+    # How often to look for platforms due a scan (each is scanned every scan_interval_minutes).
+    scan_check_interval_seconds: float = Field(default=60, gt=0)
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "Settings":

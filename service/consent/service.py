@@ -7,7 +7,7 @@ on file; those two are not scoped, because the decision is about the students, n
 """
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from sqlalchemy import ColumnElement, and_, func, or_
@@ -476,3 +476,10 @@ def revoke_consent(session: Session, consent_id: int, actor: User, reason: str) 
         after=consent_state(consent),
     )
     return consent
+
+
+def expiring_consents(session: Session, at: datetime, within_days: int) -> list[Consent]:
+    """Valid consents that lapse within `within_days`: someone should ask the family again."""
+    last_day = (at + timedelta(days=within_days)).date()
+    query = select(Consent).where(_valid_at(at), col(Consent.expires_on) <= last_day)
+    return list(session.exec(query.order_by(col(Consent.expires_on))).all())

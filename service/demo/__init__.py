@@ -3,8 +3,10 @@
 Idempotent: a second start adds nothing but fresh one-day tokens for the demo users.
 """
 
+from functools import cache
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from sqlmodel import Session
 
@@ -13,12 +15,15 @@ from service.accounts.models import AccountRequest
 from service.auth import service as auth
 from service.db import session_scope
 from service.institution import service as institution
+from service.settings import get_settings
 from service.users import service as users
 from service.users.models import Role, User
 from workflows.platforms import Platform
 
 DEMO_DIR = Path(__file__).parent
 DEMO_ACTOR = "demo"
+# The demo's simulated platform: its official accounts, impostors and bystanders.
+SIMULATED_PROFILES = DEMO_DIR / "simulated_profiles.jsonl"
 DEMO_USERS = [
     ("superintendent@riverbend-tech.example", Role.superintendent, "Dana Whitfield"),
     ("designee@riverbend-tech.example", Role.designee, "Marcus Lee"),
@@ -54,7 +59,21 @@ def _seed(session: Session) -> list[tuple[User, str]]:
     ]
 
 
+@cache
+def demo_institution_name() -> str:
+    data = yaml.safe_load((DEMO_DIR / "institution.yaml").read_text(encoding="utf-8"))
+    return str(data["name"])
+
+
+def is_demo_database(session: Session) -> bool:
+    """Whether the database holds the demo institution (seeded by `serve --demo`)."""
+    return institution.institution_name(session) == demo_institution_name()
+
+
 def seed_demo(console: Console) -> None:
+    settings = get_settings()
+    if settings.simulated_profiles_path is None:
+        settings.simulated_profiles_path = SIMULATED_PROFILES
     with session_scope() as session:
         tokens = _seed(session)
     console.print("[bold]Demo users[/bold] and API tokens (valid one day):")

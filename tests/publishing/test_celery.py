@@ -209,3 +209,59 @@ def test_the_embedded_scheduler_does_the_same_work(
         assert wait_for(published, seconds=30)
     finally:
         scheduler.stop()
+
+
+def test_beat_schedules_a_scan_and_a_worker_runs_it(
+    redis_url: str, committed_database: str, tmp_path: Path
+) -> None:
+    from service import demo
+    from service.findings.models import Finding
+    from service.scans.models import ScanRun
+
+    with session_scope() as session:
+        demo._seed(session)
+    env = {
+        **os.environ,
+        "IMPRIMATUR_DATABASE_URL": committed_database,
+        "IMPRIMATUR_REDIS_URL": redis_url,
+        "IMPRIMATUR_CELERY_QUEUE": f"imprimatur-test-{uuid.uuid4().hex[:8]}",
+        "IMPRIMATUR_SCAN_CHECK_INTERVAL_SECONDS": "1",
+    }
+    processes = [
+        celery(
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            env=env,
+            log=tmp_path / "worker.log",
+        ),
+        celery(
+            "beat",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+            "--loglevel=INFO",
+            env=env,
+            log=tmp_path / "beat.log",
+        ),
+    ]
+    try:
+
+        def scanned() -> bool:
+            with session_scope() as session:
+                runs = session.exec(select(ScanRun)).all()
+                return any(run.finished_at is not None for run in runs)
+
+        assert wait_for(scanned, seconds=90), (tmp_path / "worker.log").read_text()[-3000:]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    with session_scope() as session:
+        handles = {f.handle for f in session.exec(select(Finding)).all()}
+    assert handles and not handles & {"RiverbendTech", "riverbendtech", "rtc_culinary"}

@@ -1,0 +1,11 @@
+"""Who may do what with findings (DESIGN.md roles): designees triage; the auditor reads."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from service.auth.deps import require
+from service.users.models import Role, User
+
+FindingsRead = Annotated[User, Depends(require(Role.superintendent, Role.designee, Role.auditor))]
+FindingsTriage = Annotated[User, Depends(require(Role.superintendent, Role.designee))]
