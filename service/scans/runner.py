@@ -20,6 +20,7 @@ from service import clock
 from service.db import session_scope
 from service.errors import Conflict
 from service.findings.record import Outcome, Sighting, account_key, record_sighting
+from service.observability import FINDINGS
 from service.scans import discovery
 from service.scans.discovery import Register, Step
 from service.scans.images import fetch_image
@@ -172,6 +173,8 @@ class Runner:
             context.institution, candidates, now=clock.now(), model=self.model
         )
         self.counts["flagged"] += sum(a.verdict in NEEDS_ACTION for a in assessments)
+        for assessment in assessments:
+            FINDINGS.labels(assessment.verdict).inc()
         for (profile, image, fingerprint), assessment in zip(fresh, assessments, strict=True):
             sighting = Sighting(
                 profile,

@@ -189,3 +189,17 @@ def test_a_run_whose_worker_died_is_taken_over(platform: SimulatedPlatform) -> N
         orphan_id = orphan.id
     assert scans.run_scan("simulated") == orphan_id
     assert run_row(orphan_id or 0).status is ScanStatus.finished
+
+
+def test_scan_verdicts_are_counted_in_the_metrics(demo_db: str) -> None:
+    from prometheus_client import REGISTRY
+
+    def counted(verdict: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "imprimatur_scan_findings_total", {"verdict": verdict}
+        )
+        return value or 0.0
+
+    before = counted("impersonation")
+    scans.run_scan("simulated")
+    assert counted("impersonation") - before == len(IMPOSTORS)
