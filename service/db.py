@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, TypeDecorator, event
@@ -20,9 +20,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
+from sqlmodel.sql.expression import SelectOfScalar
 
+from service.errors import NotFound
 from service.jobs import discard_deferred, run_deferred
 from service.settings import get_settings
+
+Row = TypeVar("Row")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -69,6 +73,16 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def first_or_404(
+    session: Session, query: SelectOfScalar[Row], missing: str, *, for_update: bool = False
+) -> Row:
+    """The query's first row (locked for update if asked), or a 404 saying what is missing."""
+    row = session.exec(query.with_for_update() if for_update else query).first()
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 @lru_cache

@@ -50,6 +50,18 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+REFUSALS: dict[str, type[DomainError]] = {
+    "forbidden": Forbidden,
+    "conflict": Conflict,
+    "invalid": Invalid,
+}
+
+
+def refusal(kind: str, reason: str) -> DomainError:
+    """The error for a workflow's refusal: its kind says which status the caller gets."""
+    return REFUSALS[kind](reason)
+
+
 def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **details}}
 

@@ -14,7 +14,8 @@ from service.accounts.models import (
     DirectoryEntry,
 )
 from service.audit import service as audit
-from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.db import first_or_404
+from service.errors import Conflict, Invalid, NotFound, refusal
 from service.settings import get_settings
 from service.users import service as users
 from service.users.models import User
@@ -108,10 +109,7 @@ def request_account(session: Session, requester: User, data: AccountRequest) -> 
 
 def get_account(session: Session, account_id: int, *, for_update: bool = False) -> Account:
     query = select(Account).where(Account.id == account_id)
-    account = session.exec(query.with_for_update() if for_update else query).first()
-    if account is None:
-        raise NotFound(f"No account with id {account_id}.")
-    return account
+    return first_or_404(session, query, f"No account with id {account_id}.", for_update=for_update)
 
 
 def list_accounts(
@@ -141,7 +139,7 @@ def decide(
     account = get_account(session, account_id, for_update=True)
     decision = lifecycle.decide(account.status, action, actor.role)
     if isinstance(decision, lifecycle.Refused):
-        raise (Forbidden if decision.kind == "forbidden" else Conflict)(decision.reason)
+        raise refusal(decision.kind, decision.reason)
     before = account_state(account)
     _apply(account, decision.new_status, actor)
     session.add(account)

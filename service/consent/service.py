@@ -28,6 +28,7 @@ from service.consent.models import (
     StudentCreate,
     StudentUpdate,
 )
+from service.db import first_or_404
 from service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from service.users.models import Role, User
 
@@ -150,10 +151,7 @@ def get_student(
     session: Session, student_id: int, viewer: User, *, for_update: bool = False
 ) -> Student:
     query = _students_for(viewer).where(Student.id == student_id)
-    student = session.exec(query.with_for_update() if for_update else query).first()
-    if student is None:
-        raise NotFound(f"No student with id {student_id}.")
-    return student
+    return first_or_404(session, query, f"No student with id {student_id}.", for_update=for_update)
 
 
 def roster(
@@ -321,10 +319,7 @@ def get_consent(
     session: Session, consent_id: int, viewer: User, *, for_update: bool = False
 ) -> Consent:
     query = _consents_for(viewer).where(Consent.id == consent_id)
-    consent = session.exec(query.with_for_update() if for_update else query).first()
-    if consent is None:
-        raise NotFound(f"No consent with id {consent_id}.")
-    return consent
+    return first_or_404(session, query, f"No consent with id {consent_id}.", for_update=for_update)
 
 
 def list_consents(

@@ -13,7 +13,8 @@ from service import clock
 from service.accounts import service as accounts
 from service.accounts.models import Account, AccountRequest
 from service.audit import service as audit
-from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.db import first_or_404
+from service.errors import Conflict, refusal
 from service.findings.models import (
     DismissRequest,
     Finding,
@@ -29,14 +30,10 @@ from workflows import finding_lifecycle as lifecycle
 from workflows.finding_lifecycle import FindingAction, FindingStatus
 from workflows.platforms import Platform
 
-REFUSALS = {"forbidden": Forbidden, "conflict": Conflict, "invalid": Invalid}
-
 
 def get_finding(session: Session, finding_id: int) -> Finding:
-    finding = session.get(Finding, finding_id)
-    if finding is None:
-        raise NotFound(f"No finding with id {finding_id}.")
-    return finding
+    query = select(Finding).where(Finding.id == finding_id)
+    return first_or_404(session, query, f"No finding with id {finding_id}.")
 
 
 def list_findings(
@@ -127,7 +124,7 @@ def _decide(
     reason = data.reason if isinstance(data, DismissRequest) else None
     decision = lifecycle.decide(finding.status, action, actor.role, reason=reason, note=data.note)
     if isinstance(decision, lifecycle.Refused):
-        raise REFUSALS[decision.kind](decision.reason)
+        raise refusal(decision.kind, decision.reason)
     return decision
 
 

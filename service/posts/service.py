@@ -12,7 +12,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from service import clock
 from service.accounts.models import Account
 from service.audit import service as audit
-from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.db import first_or_404
+from service.errors import Conflict, Invalid, refusal
 from service.posts import checks
 from service.posts.models import (
     Post,
@@ -44,10 +45,9 @@ def visible_posts(user: User) -> SelectOfScalar[Post]:
 
 
 def get_post(session: Session, user: User, post_id: int) -> Post:
-    post = session.exec(visible_posts(user).where(Post.id == post_id)).first()
-    if post is None:
-        raise NotFound(f"No post with id {post_id}.")
-    return post
+    return first_or_404(
+        session, visible_posts(user).where(Post.id == post_id), f"No post with id {post_id}."
+    )
 
 
 def list_posts(session: Session, user: User, status: PostStatus | None) -> list[Post]:
@@ -101,8 +101,7 @@ def decide_action(session: Session, post: Post, action: PostAction, actor: User)
         _facts(session, post, revision), action, Actor(actor.id, actor.role), clock.now()
     )
     if isinstance(decision, lifecycle.Refused):
-        error = {"forbidden": Forbidden, "conflict": Conflict, "invalid": Invalid}[decision.kind]
-        raise error(decision.reason)
+        raise refusal(decision.kind, decision.reason)
     return decision.new_status
 
 
