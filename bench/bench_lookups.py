@@ -35,7 +35,8 @@ def main() -> None:
     handles = [h for batch in plan.batches() for h in batch]
     with responses.RequestsMock() as mock:
         mock.add(
-            responses.GET, re.compile(r"https://api\.(twitter|x)\.com/2/users/by.*"),
+            responses.GET,
+            re.compile(r"https://api\.(twitter|x)\.com/2/users/by.*"),
             json={"data": []},
         )
         connector = XConnector(bearer_token="bench")  # noqa: S106 - nothing leaves the process

@@ -15,9 +15,14 @@ YouTube is the only one with non-Latin handles), so handle variants use only the
 confusables in TR39 (m ~ rn, l ~ 1 ~ I, O ~ 0). Unicode confusables (Cyrillic o, U+043E, for
 Latin o) are generated for display names by `display_name_lookalikes`, for search and for
 tests; scoring catches them by comparing TR39 skeletons.
+
+Fillers: where a bulk lookup costs one request whether it carries 63 handles or 100 (X), a
+plan also carries a bounded pool of less likely but still plausible handles
+(`lookalike_fillers`) that top up its last, partial batch. They come after every primary
+lookalike and never start a batch of their own: they cannot displace one or add a call.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 
@@ -72,9 +77,19 @@ class DiscoveryPlan:
     lookalikes: tuple[Lookalike, ...]
     # Official handles registered on other platforms but not here: a squatter may hold them.
     official_elsewhere: tuple[str, ...]
+    # Plausible but secondary candidates, in order, at most one batch less one handle.
+    fillers: tuple[Lookalike, ...] = ()
 
     def batches(self) -> list[tuple[str, ...]]:
+        """Official handles elsewhere, then lookalikes, in the platform's largest batches.
+
+        Where a call costs the same whether it carries 63 handles or 100 (X bills per
+        request), the plan has fillers, and the last batch is topped up from them while they
+        last; fillers never make a batch of their own.
+        """
         handles = [*self.official_elsewhere, *(v.handle for v in self.lookalikes)]
+        room = -len(handles) % LOOKUP_BATCH.get(self.platform, 1)
+        handles += [v.handle for v in self.fillers[:room]]
         return batched(handles, self.platform)
 
 
@@ -180,6 +195,46 @@ def _valid(platform: Platform, handle: str) -> bool:
     return True
 
 
+def technique_variants(handle: str, words: Sequence[str] = ()) -> dict[str, Iterator[str]]:
+    """One lazy generator per technique, in the order round-robin takes them."""
+    return {
+        "affix": _affixes(handle),
+        "separator": _separators(handle, words),
+        "homoglyph": _homoglyphs(handle),
+        "omission": _omissions(handle),
+        "repetition": _repetitions(handle),
+        "transposition": _transpositions(handle),
+        "vowel_swap": _vowel_swaps(handle),
+        "replacement": _replacements(handle),
+        "insertion": _insertions(handle),
+    }
+
+
+def interleave(
+    platform: Platform,
+    generators: Mapping[tuple[str, str], Iterator[str]],
+    seen: set[str],
+    limit: int,
+) -> list[Lookalike]:
+    """Up to `limit` new valid handles, one per (technique, source) generator in turn, so a
+    small limit covers every generator before it exhausts any. `seen` (handle keys) grows."""
+    out: list[Lookalike] = []
+    live = dict(generators)
+    while live and len(out) < limit:
+        for (technique, source), generator in list(live.items()):
+            for candidate in generator:
+                key = handle_key(platform, candidate)
+                if key not in seen and _valid(platform, candidate):
+                    seen.add(key)
+                    out.append(Lookalike(candidate, technique, source))
+                    break
+            else:
+                del live[(technique, source)]
+            if len(out) >= limit:
+                break
+    return out
+
+
 def lookalike_handles(
     platform: Platform,
     handle: str,
@@ -198,33 +253,9 @@ def lookalike_handles(
         inner = lookalike_handles(Platform.tiktok, name, cap=cap, words=words)
         variants = [Lookalike(v.handle + dot + domain, v.technique, handle) for v in inner]
         return [v for v in variants if _valid(platform, v.handle)][:cap]
-    generators = {
-        "affix": _affixes(handle),
-        "separator": _separators(handle, words),
-        "homoglyph": _homoglyphs(handle),
-        "omission": _omissions(handle),
-        "repetition": _repetitions(handle),
-        "transposition": _transpositions(handle),
-        "vowel_swap": _vowel_swaps(handle),
-        "replacement": _replacements(handle),
-        "insertion": _insertions(handle),
-    }
+    generators = {(t, handle): g for t, g in technique_variants(handle, words).items()}
     seen = {handle_key(platform, h) for h in (handle, *registered)}
-    out: list[Lookalike] = []
-    live = dict(generators)
-    while live and len(out) < cap:
-        for technique, generator in list(live.items()):
-            for candidate in generator:
-                key = handle_key(platform, candidate)
-                if key not in seen and _valid(platform, candidate):
-                    seen.add(key)
-                    out.append(Lookalike(candidate, technique, handle))
-                    break
-            else:
-                del live[technique]
-            if len(out) >= cap:
-                break
-    return out
+    return interleave(platform, generators, seen, cap)
 
 
 def display_name_lookalikes(name: str, *, cap: int = 50) -> list[str]:
@@ -271,7 +302,11 @@ def discovery_plan(
     cap: int = DEFAULT_CAP,
 ) -> dict[Platform, DiscoveryPlan]:
     """Per platform: keyword queries, lookalikes of every official handle (any platform's,
-    since squatters copy across platforms), and official handles to claim-check here."""
+    since squatters copy across platforms), official handles to claim-check here, and
+    fillers for the last lookup batch."""
+    # The fillers build on this module's generators, so they are imported once it is loaded.
+    from workflows.lookalike_fillers import filler_handles
+
     accounts = institution.official_accounts
     chosen = list(platforms) if platforms is not None else sorted({a.platform for a in accounts})
     hints = [w for phrase in (institution.name, *institution.aliases) for w in phrase.split()]
@@ -298,5 +333,11 @@ def discovery_plan(
             for key, handle in sources.items()
             if key not in here and _valid(platform, handle)
         ]
-        plans[platform] = DiscoveryPlan(platform, queries, tuple(lookalikes), tuple(elsewhere))
+        planned = [*registered, *elsewhere, *(v.handle for v in lookalikes)]
+        fillers = filler_handles(
+            platform, institution, list(sources.values()), taken=planned, words=hints
+        )
+        plans[platform] = DiscoveryPlan(
+            platform, queries, tuple(lookalikes), tuple(elsewhere), tuple(fillers)
+        )
     return plans

@@ -144,6 +144,14 @@ def plan_steps(
     steps = [Step("query", f"query:{key}", query=q) for key, q in queries.items()]
     listed = list(handles.values())
     size = max(batch_size, 1)
+    # A lookup call costs the same half full: top the last batch up with the plans' fillers.
+    fillers = {
+        f.handle.casefold(): f.handle
+        for plan in plans.values()
+        for f in plan.fillers
+        if f.handle.casefold() not in handles
+    }
+    listed += list(fillers.values())[: -len(listed) % size]
     for start in range(0, len(listed), size):
         batch = tuple(listed[start : start + size])
         steps.append(Step("lookup", _batch_key(batch), handles=batch))
