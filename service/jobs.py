@@ -72,7 +72,10 @@ def run_deferred(session: Session) -> None:
     request_id = current_request_id()
     for work in session.info.pop(DEFERRED, []):
         if use_celery:
-            _send_to_celery(work, request_id)
+            try:
+                _send_to_celery(work, request_id)
+            except Exception:  # the change is committed; the scheduled sweeps will catch up
+                log.exception("job_not_sent", job=job_name(work))
         else:
             runner = bound_to_request(partial(_run_logged, work), request_id)
             threading.Thread(target=runner, daemon=True).start()

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     celery_queue: str = "imprimatur"
     celery_visibility_timeout: int = Field(default=3600, ge=1)
+    # A Celery worker serves its own /metrics here (jobs run there, not in the api).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Requests per platform and credential, "N/seconds", shared by every worker.
     rate_limits: dict[str, str] = Field(
         default_factory=lambda: {

@@ -56,11 +56,16 @@ def due_post_ids(session: Session, now: datetime) -> list[int]:
 
 @job("imprimatur.publish_due")
 def publish_due() -> int:
-    """The scheduled job: publish every post whose time has come."""
+    """The scheduled job: publish every post whose time has come, retry pending deletions."""
     with session_scope() as session:
         post_ids = due_post_ids(session, clock.now())
+        removing = session.exec(
+            select(T.post_id).where(T.status == TargetStatus.deleting).distinct()
+        ).all()
     for post_id in post_ids:
         publish_post(post_id)
+    for post_id in removing:  # deletions that failed before are tried again
+        delete_from_platforms(post_id)
     return len(post_ids)
 
 
@@ -185,7 +190,8 @@ def _record(claim: Claim, outcome: Published | Exception) -> None:
             target.platform_post_id, target.url = outcome.platform_post_id, outcome.url
             target.published_at, target.last_error = now, None
         elif isinstance(outcome, connectors.RateLimited) and target.attempts < MAX_ATTEMPTS:
-            target.status, target.uncertain = TargetStatus.retry, False
+            # Still uncertain if the limit hit while reconciling: the post may be out there.
+            target.status, target.uncertain = TargetStatus.retry, claim.uncertain
             target.next_attempt_at, target.last_error = outcome.retry_at, str(outcome)
         elif (
             isinstance(outcome, connectors.PlatformError)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 import connectors
 from connectors.simulated import SimulatedConnector
-from service import clock
+from service import clock, db, jobs
 from service.audit.service import verify_chain
 from service.db import get_engine, session_scope
 from service.jobs import Job
@@ -259,3 +259,75 @@ def test_tokens_never_reach_the_logs(
     logged = caplog.text + output.out + output.err
     assert "publish_failed" in logged  # the crash was logged...
     assert secret not in logged  # ...without the token
+
+
+def test_a_rate_limit_while_reconciling_keeps_the_outcome_uncertain(
+    live_app: TestClient,
+    approved_post: int,
+    platform: SimulatedConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    platform.fail_next(
+        connectors.PlatformError("x", "read timed out", retryable=True), after_publishing=True
+    )
+    publishing.publish_post(approved_post)  # went out, but we could not tell
+    reconcile = platform.find_published
+    limited_once: list[bool] = []
+
+    def limited_then_real(*args: object) -> object:
+        if not limited_once:
+            limited_once.append(True)
+            raise connectors.RateLimited("x", "429", clock.now() + timedelta(minutes=15))
+        return reconcile(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(platform, "find_published", limited_then_real)
+    clock.freeze(clock.now() + timedelta(hours=2))
+    publishing.publish_due()  # the reconciliation itself is rate limited
+    clock.freeze(clock.now() + timedelta(hours=1))
+    publishing.publish_due()
+    assert len(platform.published) == 1
+    assert post_state(live_app, approved_post)["status"] == "published"
+
+
+def test_a_failed_deletion_is_retried_by_the_schedule(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector, deferred: list[Job]
+) -> None:
+    publishing.publish_post(approved_post)
+    deferred.clear()
+    live_app.post(
+        f"/api/v1/posts/{approved_post}/remove",
+        json={"comment": "Wrong date."},
+        headers={"Authorization": f"Bearer {person_token('designee')}"},
+    )
+    platform.fail_next(connectors.PlatformError("x", "server error", retryable=True))
+    for job in deferred:
+        job()
+    assert post_state(live_app, approved_post)["publications"][0]["status"] == "deleting"
+    publishing.publish_due()
+    assert post_state(live_app, approved_post)["publications"][0]["status"] == "deleted"
+    assert published_events(platform) == []
+
+
+def test_an_unreachable_broker_does_not_fail_a_committed_change(
+    approved_post: int, monkeypatch: pytest.MonkeyPatch, committed_database: str
+) -> None:
+    from service.app import create_app
+    from service.settings import get_settings
+
+    monkeypatch.setenv("IMPRIMATUR_JOBS_BACKEND", "celery")
+    monkeypatch.setenv("IMPRIMATUR_REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(db, "run_deferred", jobs.run_deferred)  # the real one, not the collector
+    get_settings.cache_clear()
+    author = {"Authorization": f"Bearer {person_token('staff')}"}
+    designee = {"Authorization": f"Bearer {person_token('designee')}"}
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        account_id = client.get(f"/api/v1/posts/{approved_post}", headers=author).json()[
+            "account_ids"
+        ]
+        post = client.post(
+            "/api/v1/posts", json={"account_ids": account_id, "text": "Snow day."}, headers=author
+        ).json()
+        client.post(f"/api/v1/posts/{post['id']}/submit", headers=author)
+        approved = client.post(f"/api/v1/posts/{post['id']}/approve", headers=designee)
+    assert approved.status_code == 200, approved.text  # the publish job could not be queued...
+    assert approved.json()["status"] == "approved"  # ...but the approval stands
