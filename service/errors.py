@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -91,6 +91,20 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return _json_error(exc.status_code, code, str(exc.detail))
 
 
+async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (an id past 64 bits, a date past year 9999)."""
+    return _json_error(422, "invalid", "A value is out of range or of the wrong kind.")
+
+
+async def _unbindable(request: Request, exc: Exception) -> JSONResponse:
+    """A parameter the driver refused before the query ran: bad input, not a bug, if it is
+    one of the value errors below; anything else is ours."""
+    assert isinstance(exc, StatementError)
+    if isinstance(exc.orig, OverflowError | ValueError):
+        return await _out_of_range(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     log.warning("integrity_error", error=str(exc.__cause__ or exc))
     return _json_error(409, "conflict", "The change conflicts with existing data; nothing saved.")
@@ -111,5 +125,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(StatementError, _unbindable)
     app.add_exception_handler(Exception, _unexpected)

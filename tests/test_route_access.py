@@ -83,3 +83,28 @@ def test_route_obeys_its_declaration_for_every_role(
         else:
             assert response.status_code == 403, f"{role} got {response.status_code} on {path}"
             assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [
+        (m, r)
+        for m, r in ROUTES
+        if any(p.field_info.annotation is int for p in r.dependant.path_params)
+    ],
+    ids=lambda value: value if isinstance(value, str) else value.path,
+)
+def test_ids_beyond_64_bits_are_a_4xx(
+    app: TestClient, superintendent: Person, method: str, route: RouteContext
+) -> None:
+    path = route.path
+    for param in route.dependant.path_params:
+        value = (
+            str(2**70)
+            if param.field_info.annotation is int
+            else example_value(param.field_info.annotation)
+        )
+        path = path.replace("{" + param.name + "}", value)
+    body = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
+    response = app.request(method, path, headers=superintendent.headers, **body)
+    assert 400 <= response.status_code < 500, f"{method} {path}: {response.status_code}"

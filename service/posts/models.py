@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import AwareDatetime
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -105,14 +106,14 @@ class ThirdPartyDeclaration(SQLModel):
 class PostCreate(SQLModel):
     account_ids: list[int] = PydanticField(min_length=1, max_length=20)
     text: str = Field(default="", max_length=10_000)
-    publish_at: datetime | None = None
+    publish_at: AwareDatetime | None = None  # with a time zone: 'at 9' means nothing alone
     third_party: list[ThirdPartyDeclaration] = PydanticField(default_factory=list, max_length=50)
 
 
 class PostUpdate(SQLModel):
     account_ids: list[int] | None = PydanticField(default=None, min_length=1, max_length=20)
     text: str | None = Field(default=None, max_length=10_000)
-    publish_at: datetime | None = None
+    publish_at: AwareDatetime | None = None  # with a time zone: 'at 9' means nothing alone
     third_party: list[ThirdPartyDeclaration] | None = PydanticField(default=None, max_length=50)
     media_ids: list[int] | None = PydanticField(default=None, max_length=20)
 

@@ -255,3 +255,15 @@ def test_posts_to_accounts_the_author_does_not_steward_are_blocked(
         "/api/v1/posts", json={"account_ids": [999999], "text": "hello"}, headers=outsider.headers
     )
     assert unknown.status_code == 422
+
+
+def test_out_of_range_or_ambiguous_input_is_422(app: TestClient, newsroom: Newsroom) -> None:
+    for body in (
+        {"account_ids": [newsroom.account_id], "publish_at": "2026-12-01T10:00:00"},
+        {"account_ids": [newsroom.account_id], "publish_at": "9999-12-31T23:59:59-05:00"},
+        {"account_ids": [2**70], "text": "hello"},
+    ):
+        response = app.post("/api/v1/posts", json=body, headers=newsroom.author.headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"]["message"]
+    assert app.get("/api/v1/posts", headers=newsroom.author.headers).json() == []
