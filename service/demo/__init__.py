@@ -11,13 +11,14 @@ from rich.console import Console
 from sqlmodel import Session
 
 from service.accounts import service as accounts
-from service.accounts.models import AccountRequest
+from service.accounts.models import AccountRequest, AccountSteward
 from service.auth import service as auth
 from service.db import session_scope
 from service.institution import service as institution
 from service.settings import get_settings
 from service.users import service as users
 from service.users.models import Role, User
+from workflows.account_lifecycle import AccountStatus
 from workflows.platforms import Platform
 
 DEMO_DIR = Path(__file__).parent
@@ -42,7 +43,11 @@ def _seed(session: Session) -> list[tuple[User, str]]:
     if institution.institution_name(session) is None:
         institution.import_profile(session, actor=DEMO_ACTOR, path=DEMO_DIR / "institution.yaml")
     people = [_demo_user(session, *spec) for spec in DEMO_USERS]
-    staff = people[3]
+    superintendent, staff = people[0], people[3]
+    for account in accounts.list_accounts(session, status=AccountStatus.authorized):
+        assert account.id is not None and staff.id is not None
+        if session.get(AccountSteward, (account.id, staff.id)) is None:
+            accounts.add_steward(session, account.id, staff.email, superintendent)
     pending = AccountRequest(
         platform=Platform.tiktok, handle="riverbend_welding", purpose="Welding program news"
     )
@@ -80,5 +85,5 @@ def seed_demo(console: Console) -> None:
     for user, token in tokens:
         console.print(f"  {user.role:<15} {user.email:<40} {token}", soft_wrap=True)
     console.print(
-        "Try: curl 'http://127.0.0.1:8000/api/v1/public/verify?url=https://x.com/RiverbendTech'"
+        f"Try: curl '{settings.base_url}/api/v1/public/verify?url=https://x.com/RiverbendTech'"
     )
