@@ -13,6 +13,7 @@ from service.health import router as health_router
 from service.institution.routes import router as institution_router
 from service.observability import RequestContext
 from service.posts.routes import router as posts_router
+from service.public.routes import media_router
 from service.public.routes import router as public_router
 from service.scans.routes import router as scans_router
 from service.settings import Settings, get_settings
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consent_router,
         posts_router,
         public_router,
+        media_router,
         audit_router,
         findings_router,
         scans_router,

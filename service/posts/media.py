@@ -11,7 +11,7 @@ from service.posts.service import decide_action, edit_post, get_post
 from service.settings import get_settings
 from service.users.models import User
 from workflows.content_rules import Depicts
-from workflows.post_lifecycle import PostAction
+from workflows.post_lifecycle import PostAction, PostStatus
 
 SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "gif": ".gif"}
 
@@ -65,3 +65,26 @@ def media_file(session: Session, post: Post, media_id: int) -> tuple[bytes, str]
     if item is None or item.post_id != post.id:
         raise NotFound(f"No media {media_id} on post {post.id}.")
     return media.read_stored(item.path), item.content_type
+
+
+PUBLIC_STATES = (PostStatus.approved, PostStatus.scheduled, PostStatus.published)
+
+
+def public_media_file(session: Session, name: str) -> tuple[bytes, str]:
+    """An approved post's image, for platforms that fetch media by URL (Instagram).
+
+    Named by its SHA-256, so it cannot be guessed; drafts and posts under review are never
+    served, and the stored copy has no metadata.
+    """
+    item = session.exec(
+        select(PostMedia)
+        .join(Post, col(Post.id) == PostMedia.post_id)
+        .where(PostMedia.path == f"posts/{name}", col(Post.status).in_(PUBLIC_STATES))
+    ).first()
+    if item is None:
+        raise NotFound("No such published image.")
+    return media.read_stored(item.path), item.content_type
+
+
+def public_media_url(item: PostMedia) -> str:
+    return f"{get_settings().base_url}/media/{item.path}"

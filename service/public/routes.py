@@ -1,6 +1,8 @@
 """What anyone may ask without signing in: is this account official, and which ones are."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 from sqlmodel import SQLModel
 
 from service.accounts import service as accounts
@@ -8,9 +10,12 @@ from service.accounts.models import DirectoryEntry
 from service.auth.deps import PUBLIC
 from service.db import DbSession
 from service.institution.service import institution_name
+from service.posts import media as post_media
 from workflows.platforms import Platform
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], dependencies=[PUBLIC])
+# Platforms that fetch images by URL (Instagram) need them outside the API's prefix.
+media_router = APIRouter(tags=["public"], dependencies=[PUBLIC])
 
 
 class Verification(SQLModel):
@@ -36,6 +41,16 @@ def verify(
         handle=ref.handle,
         account=accounts.directory_entry(account) if account else None,
         institution=institution_name(session),
+    )
+
+
+@media_router.get("/media/posts/{name}")
+def published_image(
+    name: Annotated[str, Path(pattern=r"^[0-9a-f]{64}\.(jpg|png|webp|gif)$")], session: DbSession
+) -> Response:
+    data, content_type = post_media.public_media_file(session, name)
+    return Response(
+        data, media_type=content_type, headers={"Cache-Control": "public, max-age=86400"}
     )
 
 

@@ -25,6 +25,7 @@ from service.db import session_scope
 from service.errors import DomainError
 from service.jobs import defer, job
 from service.observability import PUBLISH_OUTCOMES
+from service.posts.media import public_media_url
 from service.posts.models import Post, PostMedia
 from service.posts.service import current_revision, move
 from service.publishing.models import PublishTarget, TargetStatus
@@ -145,6 +146,7 @@ def _request(session: Session, post: Post, account: Account, claim: Claim) -> Pu
         media=tuple(
             MediaFile(m.filename, m.content_type, media.read_stored(m.path)) for m in items
         ),
+        public_media_urls=tuple(public_media_url(m) for m in items),
         handle=account.handle,
         not_before=claim.first_attempt_at,
     )

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import ExifTags, Image
 from sqlmodel import Session, col, select
 
+from service.posts.media import public_media_url
 from service.posts.models import PostMedia
 from service.settings import Settings, get_settings
 from service.users.models import Role
@@ -382,3 +383,30 @@ def test_a_post_past_review_takes_no_media_and_stores_nothing(
 
     assert "rejected" in assert_error(response, 409)["message"]
     assert snapshot(app, newsroom, session, settings, submitted_post["id"]) == before
+
+
+def test_only_approved_images_are_served_publicly_for_platforms_that_fetch_urls(
+    app: TestClient, newsroom: Newsroom, landscape: bytes, session: Session
+) -> None:
+    post = app.post(
+        "/api/v1/posts",
+        json={"account_ids": [newsroom.account_id], "text": "New welding bay."},
+        headers=newsroom.author.headers,
+    ).json()
+    app.post(
+        f"/api/v1/posts/{post['id']}/media",
+        files={"file": ("bay.jpg", landscape, "image/jpeg")},
+        data={"depicts": "none"},
+        headers=newsroom.author.headers,
+    )
+    item = session.exec(select(PostMedia).where(PostMedia.post_id == post["id"])).one()
+    url = public_media_url(item)
+    path = url.removeprefix(get_settings().base_url)
+    assert app.get(path).status_code == 404  # a draft's image is nobody's business
+    app.post(f"/api/v1/posts/{post['id']}/submit", headers=newsroom.author.headers)
+    assert app.get(path).status_code == 404
+    app.post(f"/api/v1/posts/{post['id']}/approve", headers=newsroom.designee.headers)
+    served = app.get(path)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert hashlib.sha256(served.content).hexdigest() == item.sha256
+    assert app.get("/media/posts/../../etc/passwd").status_code in {404, 422}
