@@ -29,9 +29,11 @@ def upgrade() -> None:
     sa.Column('sent_at', service.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('next_attempt_at', service.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outgoing_mail_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_mail_sent_at'), ['sent_at'], unique=False)
 
     op.create_table('post',
@@ -146,5 +148,6 @@ def downgrade() -> None:
     op.drop_table('post')
     with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outgoing_mail_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_outgoing_mail_next_attempt_at'))
 
     op.drop_table('outgoing_mail')

@@ -19,3 +19,8 @@ class OutgoingMail(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
+    # After a failed attempt: not before this time. None: due now (never tried, or sent, or
+    # given up after the last attempt allowed).
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, index=True)
+    )
