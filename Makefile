@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_checks.py
 	$(BIN)/python bench/bench_imaging.py
 	$(BIN)/python bench/bench_scoring.py
+	$(BIN)/python bench/bench_lookups.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -206,7 +206,7 @@ def credentials_rotate() -> None:
 
 @jobs_app.command("publish")
 def jobs_publish() -> None:
-    """Publish every approved post whose time has come (the scheduler does this every minute)."""
+    """Publish every approved post whose time has come (the scheduler does this on its own)."""
     console.print(f"Looked at {publishing.publish_due()} due post(s).")
 
 

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
         default=200, ge=1, description="Platform API calls one scan run may make at most."
     )
     scan_interval_minutes: int = Field(default=360, ge=1)
+    lookalike_cap: int = Field(
+        default=250, ge=0, le=5000, description="Lookalike handles generated per official handle."
+    )
     finding_notify_threshold: float = Field(
         default=0.6,
         ge=0,

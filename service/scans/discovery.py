@@ -16,6 +16,7 @@ from connectors import Profile
 from service import media
 from service.accounts.models import Account
 from service.institution.models import Institution
+from service.settings import get_settings
 from workflows.account_lifecycle import AccountStatus
 from workflows.impersonation import (
     FingerprintCache,
@@ -133,7 +134,7 @@ def plan_steps(
         if platform is not None
         else sorted({a.platform for a in institution.official_accounts})
     )
-    plans = discovery_plan(institution, platforms)
+    plans = discovery_plan(institution, platforms, cap=get_settings().lookalike_cap)
     queries: dict[str, str] = {}
     handles: dict[str, str] = {}
     for plan in plans.values():
