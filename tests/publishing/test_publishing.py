@@ -331,3 +331,127 @@ def test_an_unreachable_broker_does_not_fail_a_committed_change(
         approved = client.post(f"/api/v1/posts/{post['id']}/approve", headers=designee)
     assert approved.status_code == 200, approved.text  # the publish job could not be queued...
     assert approved.json()["status"] == "approved"  # ...but the approval stands
+
+
+def audit_actions(post_id: int) -> list[str]:
+    from service.audit.models import AuditEntry
+
+    with session_scope() as session:
+        entries = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.subject_type == "post", AuditEntry.subject_id == str(post_id))
+            .order_by(AuditEntry.id)  # type: ignore[arg-type]
+        ).all()
+        return [e.action for e in entries]
+
+
+def test_every_publishing_outcome_is_audited(
+    live_app: TestClient, approved_post: int, platform: SimulatedConnector, deferred: list[Job]
+) -> None:
+    platform.fail_next(connectors.RateLimited("x", "429", clock.now() + timedelta(minutes=1)))
+    publishing.publish_post(approved_post)
+    clock.freeze(clock.now() + timedelta(minutes=2))
+    publishing.publish_post(approved_post)
+    deferred.clear()
+    live_app.post(
+        f"/api/v1/posts/{approved_post}/remove",
+        json={"comment": "Outdated."},
+        headers={"Authorization": f"Bearer {person_token('designee')}"},
+    )
+    for job in deferred:
+        job()
+    actions = audit_actions(approved_post)
+    tail = actions[actions.index("post.approve") + 1 :]
+    assert tail == [
+        "post.publish_retry",
+        "post.publish_published",
+        "post.published",
+        "post.removed",
+        "post.delete_done",
+    ]
+
+
+def test_a_scheduled_post_waits_for_its_time(
+    live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]
+) -> None:
+    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
+    account = live_app.post(
+        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
+    ).json()
+    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    at = clock.now() + timedelta(hours=3)
+    post = live_app.post(
+        "/api/v1/posts",
+        json={
+            "account_ids": [account["id"]],
+            "text": "Registration opens.",
+            "publish_at": at.isoformat(),
+        },
+        headers=author.headers,
+    ).json()
+    live_app.post(f"/api/v1/posts/{post['id']}/submit", headers=author.headers)
+    scheduled = live_app.post(f"/api/v1/posts/{post['id']}/approve", headers=designee.headers)
+    assert scheduled.json()["status"] == "scheduled"
+    publishing.publish_due()
+    assert published_events(platform) == []
+    clock.freeze(at + timedelta(seconds=1))
+    publishing.publish_due()
+    publishing.publish_due()
+    assert len(published_events(platform)) == 1
+    assert post_state(live_app, post["id"])["status"] == "published"
+
+
+def test_a_double_run_through_the_real_x_client_makes_one_call(
+    live_app: TestClient, approved_post: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import responses
+    from cryptography.fernet import Fernet
+
+    from connectors.x import XConnector
+    from service.settings import get_settings
+
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
+    get_settings.cache_clear()
+    account_id = post_state(live_app, approved_post)["account_ids"][0]
+    live_app.put(
+        f"/api/v1/accounts/{account_id}/credentials",
+        json={"access_token": "user-token", "access_token_secret": "user-secret"},
+        headers={"Authorization": f"Bearer {person_token('superintendent')}"},
+    )
+    monkeypatch.setattr(
+        connectors,
+        "get",
+        lambda name, settings=None: XConnector(
+            bearer_token=None, consumer_key="app-key", consumer_secret="app-secret"
+        ),
+    )
+    start = threading.Barrier(3, timeout=30)
+
+    def worker() -> None:
+        start.wait()
+        publishing.publish_post(approved_post)
+
+    with responses.RequestsMock() as http:
+        http.add(
+            responses.POST,
+            "https://api.twitter.com/2/tweets",
+            status=201,
+            json={
+                "data": {
+                    "id": "1850000000000000001",
+                    "text": "Open house Saturday at 10.",
+                    "edit_history_tweet_ids": ["1850000000000000001"],
+                }
+            },
+        )
+        threads = [threading.Thread(target=worker) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        publishing.publish_post(approved_post)  # and once more, after the fact
+        assert len(http.calls) == 1
+        assert "OAuth" in http.calls[0].request.headers["Authorization"]
+    state = post_state(live_app, approved_post)
+    assert state["status"] == "published"
+    assert state["publications"][0]["url"].endswith("/status/1850000000000000001")
