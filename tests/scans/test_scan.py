@@ -195,9 +195,7 @@ def test_scan_verdicts_are_counted_in_the_metrics(demo_db: str) -> None:
     from prometheus_client import REGISTRY
 
     def counted(verdict: str) -> float:
-        value = REGISTRY.get_sample_value(
-            "imprimatur_scan_findings_total", {"verdict": verdict}
-        )
+        value = REGISTRY.get_sample_value("imprimatur_scan_findings_total", {"verdict": verdict})
         return value or 0.0
 
     before = counted("impersonation")
