@@ -97,6 +97,14 @@ def _after_edit(status: PostStatus) -> PostStatus:
     return PostStatus.submitted
 
 
+def status_after_edit(moved_to: PostStatus, *, blocked: bool) -> PostStatus:
+    """An edit that sends a post back to review but breaks a rule needs changes instead:
+    reviewers cannot approve it, so it would only sit in their queue."""
+    if moved_to is PostStatus.submitted and blocked:
+        return PostStatus.changes_requested
+    return moved_to
+
+
 def _state_refusal(facts: PostFacts, action: PostAction, allowed: frozenset[PostStatus]) -> Refused:
     options = " or ".join(sorted(allowed))
     return Refused(

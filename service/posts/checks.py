@@ -7,7 +7,6 @@ has consented to what right now — and hands it to the pure rules.
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -103,12 +102,12 @@ def submission_for(
 
 def run_checks(
     session: Session, revision: PostRevision, author: User, at: datetime
-) -> list[dict[str, Any]]:
+) -> list[RuleResult]:
     """Evaluate every rule now and keep the results with the revision."""
     results = check_submission(submission_for(session, revision, author, at))
     revision.checks = [asdict(result) for result in results]
     session.add(revision)
-    return revision.checks
+    return results
 
 
 def stored_results(revision: PostRevision) -> list[RuleResult]:

@@ -1,5 +1,7 @@
 """Submission and review: the second person, and the mail that tells each side what happened."""
 
+from dataclasses import asdict
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -8,12 +10,11 @@ from service.consent import service as consent
 from service.consent.models import Consent
 from service.errors import Conflict, Invalid
 from service.notifications.service import queue_mail
-from service.posts import checks
+from service.posts import checks, notices
 from service.posts.models import Post, PostConsentUse, PostDecision, PostMedia, PostRevision
 from service.posts.service import audit_post, current_revision, decide_action, get_post, move
 from service.publishing import service as publishing
-from service.settings import get_settings
-from service.users.models import Role, User
+from service.users.models import User
 from workflows.content_rules import Depicts
 from workflows.post_lifecycle import PostAction, PostStatus
 from workflows.text_checks import find_student_references
@@ -25,43 +26,26 @@ REVIEW_DECISIONS = {
 }
 
 
-def _post_link(post: Post) -> str:
-    return f"{get_settings().base_url}/review/{post.id}"
-
-
-def _reviewers(session: Session, revision: PostRevision, author: User) -> list[str]:
-    """Designees and the superintendent always; site administrators when a rule asks for them.
-    Never the author: nobody reviews their own post."""
-    roles = [Role.superintendent, Role.designee]
-    if any(r.needed_role == Role.site_admin for r in checks.stored_results(revision)):
-        roles.append(Role.site_admin)
-    reviewers = session.exec(
-        select(User.email).where(
-            col(User.role).in_(roles), col(User.active).is_(True), User.id != author.id
-        )
-    ).all()
-    return list(reviewers)
-
-
 def submit(session: Session, post_id: int, author: User) -> Post:
     post = get_post(session, author, post_id)
     version = post.version
     revision = current_revision(session, post)
     checks.run_checks(session, revision, author, clock.now())
     session.flush()
-    new_status = decide_action(session, post, PostAction.submit, author)
+    try:
+        new_status = decide_action(session, post, PostAction.submit, author)
+    except Invalid as refusal:  # only the content rules refuse a submit as invalid
+        blocking = [r for r in checks.stored_results(revision) if r.blocks]
+        raise Invalid(
+            "The policy blocks this post: "
+            + " ".join(f"{r.rule} ({r.clause}): {r.message}" for r in blocking),
+            checks=[asdict(r) for r in blocking],
+        ) from refusal
     revision.submitted_at = clock.now()
     session.add(revision)
     move(session, post, new_status, expected_version=version)
     audit_post(session, author.email, post, "submitted", revision=revision.number)
-    needs = sorted({r.needed_role or "" for r in checks.stored_results(revision)} - {""})
-    queue_mail(
-        session,
-        _reviewers(session, revision, author),
-        f"Post #{post.id} awaits review",
-        f"{author.name or author.email} submitted post #{post.id} (revision {revision.number}).\n"
-        f"Approvals needed: {', '.join(needs)}.\n\n{revision.text}\n\nReview: {_post_link(post)}\n",
-    )
+    notices.tell_reviewers(session, post, revision, author)
     return post
 
 
@@ -138,7 +122,7 @@ def review(
         f"Post #{post.id}: {REVIEW_DECISIONS[action].replace('_', ' ')} by {reviewer.role}",
         f"{reviewer.name or reviewer.email} ({reviewer.role}) decided on revision "
         f"{revision.number} of your post #{post.id}: {REVIEW_DECISIONS[action]}.\n"
-        f"The post is now {post.status}.\n\n{comment.strip()}\n\n{_post_link(post)}\n",
+        f"The post is now {post.status}.\n\n{comment.strip()}\n\n{notices.post_link(post)}\n",
     )
     return post
 
@@ -196,6 +180,6 @@ def flag_posts_relying_on(session: Session, consent_id: int, actor: str) -> list
             emails,
             f"Post #{post.id} must be removed: a consent was revoked",
             f"A parent/guardian consent that published post #{post.id} relied on was revoked.\n"
-            f"Remove the post from every platform: {_post_link(post)}\n",
+            f"Remove the post from every platform: {notices.post_link(post)}\n",
         )
     return list(posts)

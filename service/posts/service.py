@@ -14,7 +14,7 @@ from service.accounts.models import Account
 from service.audit import service as audit
 from service.db import first_or_404
 from service.errors import Conflict, Invalid, refusal
-from service.posts import checks
+from service.posts import checks, notices
 from service.posts.models import (
     Post,
     PostCreate,
@@ -221,11 +221,13 @@ def edit_post(
         session.flush()
         revision.media_ids = [*revision.media_ids, media.id or 0]
     _apply_update(session, post, revision, data)
-    if new_status is PostStatus.submitted:
-        revision.submitted_at = clock.now()  # back in review: frozen from now on
     session.add(revision)
     session.flush()
-    checks.run_checks(session, revision, author, clock.now())
+    results = checks.run_checks(session, revision, author, clock.now())
+    new_status = lifecycle.status_after_edit(new_status, blocked=any(r.blocks for r in results))
+    if new_status is PostStatus.submitted:
+        revision.submitted_at = clock.now()  # back in review: frozen from now on
+        notices.tell_reviewers(session, post, revision, author)
     move(session, post, new_status, expected_version=version)
     audit_post(session, author.email, post, "edited", revision=revision.number)
     return post

@@ -29,6 +29,7 @@ from service.settings import Settings, get_settings
 from service.users.models import Role
 from tests.conftest import Person
 from tests.posts.conftest import Newsroom, build_live_newsroom, draft_post
+from workflows.post_lifecycle import PostStatus
 
 MAIL_FROM = "imprimatur@school.example"
 # What our outbox writes; anything else in a received message was injected.
@@ -361,3 +362,59 @@ def test_a_committed_request_sends_its_mail_by_itself(
     with session_scope() as session:
         assert [m.attempts for m in outbox(session, post["id"])] == [1, 1]
         assert all(m.sent_at is not None for m in outbox(session, post["id"]))
+
+
+def test_reviewers_hear_again_when_an_edit_sends_a_post_back_to_review(
+    mailbox: Mailbox, app: TestClient, newsroom: Newsroom, session: Session
+) -> None:
+    post = draft_post(app, newsroom.author, newsroom.account_id, "Enrollment opens Monday.")
+    submit(app, post, newsroom.author)
+    deliver_pending(session)
+    first = len(mailbox.about(post["id"]))
+    app.patch(
+        f"/api/v1/posts/{post['id']}",
+        json={"text": "Enrollment opens Tuesday."},
+        headers=newsroom.author.headers,
+    )
+    deliver_pending(session)
+    again = mailbox.about(post["id"])[first:]
+    assert {r.rcpt_tos[0] for r in again} == {
+        newsroom.designee.email,
+        newsroom.superintendent.email,
+    }
+    assert all("revision 2" in r.body and "Tuesday" in r.body for r in again)
+
+
+def test_revoking_a_consent_mails_the_author_and_approvers_of_flagged_posts(
+    mailbox: Mailbox, app: TestClient, newsroom: Newsroom, session: Session
+) -> None:
+    from service.posts.models import Post
+    from tests.posts.conftest import grant_consent
+
+    student = app.post(
+        "/api/v1/students",
+        json={"full_name": "Jane Doe", "site": "North"},
+        headers=newsroom.superintendent.headers,
+    ).json()
+    consent_id = grant_consent(app, newsroom.superintendent, student["id"], "name")
+    post = draft_post(app, newsroom.author, newsroom.account_id, "Well done, Jane Doe!")
+    submit(app, post, newsroom.author)
+    app.post(f"/api/v1/posts/{post['id']}/approve", headers=newsroom.designee.headers)
+    row = session.get(Post, post["id"])
+    assert row is not None
+    row.status = PostStatus.published  # as the publishing job would have done
+    session.add(row)
+    session.flush()
+    deliver_pending(session)
+    before = len(mailbox.received)
+
+    app.post(
+        f"/api/v1/consents/{consent_id}/revoke",
+        json={"reason": "withdrawn"},
+        headers=newsroom.superintendent.headers,
+    )
+    deliver_pending(session)
+    flagged = [
+        r for r in mailbox.received[before:] if "must be removed" in str(r.message["Subject"])
+    ]
+    assert {r.rcpt_tos[0] for r in flagged} == {newsroom.author.email, newsroom.designee.email}

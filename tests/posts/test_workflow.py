@@ -267,3 +267,22 @@ def test_out_of_range_or_ambiguous_input_is_422(app: TestClient, newsroom: Newsr
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"]["message"]
     assert app.get("/api/v1/posts", headers=newsroom.author.headers).json() == []
+
+
+def test_an_edit_that_breaks_a_rule_leaves_the_review_queue(
+    app: TestClient, newsroom: Newsroom
+) -> None:
+    post = draft(app, newsroom, "Enrollment opens Monday.")
+    app.post(f"/api/v1/posts/{post['id']}/submit", headers=newsroom.author.headers)
+    edited = app.patch(
+        f"/api/v1/posts/{post['id']}",
+        json={"text": "Questions? Call Ms. Smith at her cell, 555-867-5309."},
+        headers=newsroom.author.headers,
+    ).json()
+    assert edited["status"] == "changes_requested"
+    assert outcome(edited, "text.confidential") == "block"
+    refused = app.post(f"/api/v1/posts/{post['id']}/submit", headers=newsroom.author.headers)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert "text.confidential" in error["message"] and "item" in error["message"]
+    assert [c["rule"] for c in error["checks"]] == ["text.confidential"]

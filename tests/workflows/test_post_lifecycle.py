@@ -121,3 +121,11 @@ def test_still_needed() -> None:
     assert still_needed(needs, ["designee", "site_admin"]) == frozenset()
     assert still_needed(needs, ["superintendent"]) == frozenset()
     assert still_needed(needs, []) == needs
+
+
+def test_an_edit_that_breaks_a_rule_goes_back_to_its_author() -> None:
+    from workflows.post_lifecycle import status_after_edit
+
+    assert status_after_edit(S.submitted, blocked=True) == S.changes_requested
+    assert status_after_edit(S.submitted, blocked=False) == S.submitted
+    assert status_after_edit(S.draft, blocked=True) == S.draft
