@@ -6,14 +6,22 @@ every job is idempotent (publishing claims each target before calling a platform
 """
 
 import importlib
+import os
 from typing import Any
 
+import prometheus_client
 import structlog
 from celery import Celery, signals
+from prometheus_client import CollectorRegistry, multiprocess
 
 from service.jobs import JOB_NAMES
 from service.observability import JOB_RUNS, configure_logging
 from service.settings import Settings, get_settings
+
+log = structlog.get_logger()
+# Set (to an existing, empty directory) before the worker starts: prefork children then write
+# their metrics there and the worker's own endpoint adds them up.
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _bind_request_id(task: Any = None, **_: Any) -> None:
@@ -33,10 +41,34 @@ def _configure_logging(**_: Any) -> None:
     configure_logging(json=get_settings().environment == "production")
 
 
+def _serve_metrics(**_: Any) -> None:
+    """The job, publish and scan counters count in the workers: each worker serves its own
+    /metrics (the api's has only the api's). Off unless IMPRIMATUR_WORKER_METRICS_PORT is set."""
+    port = get_settings().worker_metrics_port
+    if port is None:
+        return
+    registry = prometheus_client.REGISTRY  # solo and threads pools: the tasks run in here
+    if os.environ.get(MULTIPROC_DIR):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    # All interfaces, as in a container it is scraped from another one; expose it no further.
+    prometheus_client.start_http_server(port, addr="0.0.0.0", registry=registry)  # noqa: S104
+    log.info(
+        "worker_metrics_serving", port=port, multiprocess=registry is not prometheus_client.REGISTRY
+    )
+
+
+def _process_gone(pid: int | None = None, **_: Any) -> None:
+    if os.environ.get(MULTIPROC_DIR) and pid is not None:
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
 signals.task_prerun.connect(_bind_request_id)
 signals.task_postrun.connect(_count_run)
 signals.worker_process_init.connect(_configure_logging)
 signals.beat_init.connect(_configure_logging)
+signals.worker_ready.connect(_serve_metrics)
+signals.worker_process_shutdown.connect(_process_gone)
 
 # The modules whose @job functions become tasks (importing them registers the functions).
 JOB_MODULES = (
@@ -74,6 +106,8 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
         timezone="UTC",
         beat_schedule=beat_schedule(settings),
+        # Our logging config routes stdlib logs through structlog: Celery must not replace it.
+        worker_hijack_root_logger=False,
     )
     for module in JOB_MODULES:
         importlib.import_module(module)
