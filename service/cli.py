@@ -110,7 +110,9 @@ def users_list() -> None:
 @tokens_app.command("issue")
 def tokens_issue(
     email: str,
-    expires_days: Annotated[int | None, typer.Option(min=1, help="Days until it expires.")] = None,
+    expires_days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Days until it expires.")
+    ] = None,
 ) -> None:
     """Print a new bearer token for EMAIL. It is shown once and stored only as a hash."""
     try:
@@ -214,9 +216,15 @@ def jobs_publish() -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Server processes; each reads its settings from the environment."),
+    ] = 1,
     demo: Annotated[bool, typer.Option(help="Seed and serve the demo institution.")] = False,
 ) -> None:
     """Serve the web application and API."""
+    import os
+
     import uvicorn
 
     from service.app import create_app
@@ -228,15 +236,45 @@ def serve(
 
         settings.demo = True
         seed_demo(console)
+        # Worker processes build their settings from the environment: tell them too.
+        os.environ["IMPRIMATUR_DEMO"] = "true"
+        if settings.simulated_profiles_path is not None:
+            os.environ.setdefault(
+                "IMPRIMATUR_SIMULATED_PROFILES_PATH", str(settings.simulated_profiles_path)
+            )
     # With Celery, workers and one beat run the jobs; embedded, this process does.
     scheduler = embedded_scheduler() if settings.jobs_backend == "embedded" else None
     if scheduler is not None:
         scheduler.start()
+    # The app logs each request itself, without query string (uvicorn's access log has it);
+    # uvicorn's own lines go through the logging configured here: it installs no handlers.
     try:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        if workers == 1:
+            application = create_app(settings)
+            uvicorn.run(application, host=host, port=port, access_log=False, log_config=None)
+        else:
+            uvicorn.run(
+                "service.cli:worker_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                access_log=False,
+                log_config=None,
+            )
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def worker_app() -> object:
+    """The application of one `serve --workers N` process (settings from its environment),
+    logging as `serve` does."""
+    from service.app import create_app
+
+    settings = get_settings()
+    configure_logging(json=settings.environment == "production")
+    return create_app(settings)
 
 
 def embedded_scheduler() -> EmbeddedScheduler:

@@ -93,6 +93,8 @@ def test_cli_errors_are_plain_and_nonzero() -> None:
     run("users", "add", "a@school.example", "--role", "staff")
     assert "already exists" in run("users", "add", "A@School.example", "--role", "staff", code=1)
     assert run("users", "add", "b@school.example", "--role", "janitor", code=2)
+    assert "not an email address" in run("users", "add", "not-an-email", "--role", "staff", code=1)
+    assert run("tokens", "issue", "a@school.example", "--expires-days", "99999999", code=2)
 
 
 @pytest.mark.usefixtures("database")

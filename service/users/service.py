@@ -1,10 +1,11 @@
 """Provisioning users: only provisioned people (or a configured staff domain) get in."""
 
+from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
 from service import clock
 from service.audit import service as audit
-from service.errors import Conflict, NotFound
+from service.errors import Conflict, Invalid, NotFound
 from service.users.models import Role, User
 
 
@@ -23,10 +24,17 @@ def get_by_email(session: Session, email: str) -> User:
     return user
 
 
+def _valid_email(email: str) -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise Invalid(f"{email!r} is not an email address: {error}") from error
+
+
 def add_user(
     session: Session, *, actor: str, email: str, role: Role, name: str = "", site: str | None = None
 ) -> User:
-    email = normalize_email(email)
+    email = _valid_email(normalize_email(email))
     if find_by_email(session, email) is not None:
         raise Conflict(f"A user with email {email} already exists.")
     user = User(email=email, name=name.strip(), role=role, site=site, created_at=clock.now())

@@ -1,6 +1,7 @@
 """The register through the HTTP API: requests, decisions, stewards, public verification."""
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,7 +40,8 @@ def test_only_the_superintendent_authorizes(
     body = authorized.json()
     assert body["status"] == "authorized"
     assert body["authorized_by"] == superintendent.email
-    assert body["review_due"] > body["authorized_at"]
+    authorized_at = datetime.fromisoformat(body["authorized_at"])
+    assert datetime.fromisoformat(body["review_due"]) == authorized_at + timedelta(days=365)
 
 
 @pytest.mark.parametrize(

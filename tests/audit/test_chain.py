@@ -3,12 +3,14 @@
 from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from service.audit import service as audit
 from service.audit.models import AuditEntry
 from service.db import session_scope
+from tests.conftest import Person
 
 
 @pytest.fixture
@@ -70,3 +72,32 @@ def test_entries_link_to_their_predecessor(session: Session) -> None:
     assert second.prev_hash == first.hash
     assert second.hash == audit.entry_hash(second)
     assert session.get(AuditEntry, second.id) is second
+
+
+def test_the_audit_api_filters_by_actor_and_time(
+    app: TestClient, superintendent: Person, staff: Person
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from service import clock
+
+    clock.freeze(datetime(2026, 3, 1, 9, tzinfo=UTC))
+    app.post("/api/v1/accounts", json={"url": "https://x.com/EarlyOne"}, headers=staff.headers)
+    clock.freeze(datetime(2026, 6, 1, 9, tzinfo=UTC))
+    app.post("/api/v1/accounts", json={"url": "https://x.com/LaterOne"}, headers=staff.headers)
+    headers = superintendent.headers
+
+    def actions(**params: str) -> list[str]:
+        response = app.get("/api/v1/audit", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [e["after"]["handle"] for e in response.json() if e["action"] == "account.requested"]
+
+    assert actions(actor=staff.email) == ["LaterOne", "EarlyOne"]
+    assert actions(actor="someone@else.example") == []
+    assert actions(since="2026-05-01T00:00:00Z") == ["LaterOne"]
+    assert actions(until="2026-05-01T00:00:00+00:00") == ["EarlyOne"]
+    start = datetime(2026, 6, 1, 9, tzinfo=UTC) + timedelta(seconds=1)
+    assert actions(since=start.isoformat()) == []
+    ambiguous = app.get("/api/v1/audit", params={"since": "2026-05-01"}, headers=headers)
+    assert ambiguous.status_code == 422
+    assert "since" in ambiguous.text
