@@ -38,6 +38,9 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_entry_id: int
     last_hash: str = Field(max_length=64)
+    # HMAC of the two fields above under the secret key: rewinding the head (to hide deleted
+    # newest entries) needs the key, not just write access to the database.
+    signature: str = Field(max_length=64)
 
 
 class AuditEntryPublic(AuditEntryBase):

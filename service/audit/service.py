@@ -5,6 +5,7 @@ newest entry. Editing, deleting or reordering any row breaks the chain at that r
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from service.settings import get_settings
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -30,6 +32,11 @@ def entry_hash(entry: AuditEntry) -> str:
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def head_signature(last_entry_id: int, last_hash: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"{last_entry_id}:{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
 def _jsonable(state: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -67,10 +74,11 @@ def record(
     session.add(entry)
     session.flush()
     assert entry.id is not None
+    signature = head_signature(entry.id, entry.hash)
     if head is None:
-        session.add(AuditHead(last_entry_id=entry.id, last_hash=entry.hash))
+        session.add(AuditHead(last_entry_id=entry.id, last_hash=entry.hash, signature=signature))
     else:
-        head.last_entry_id, head.last_hash = entry.id, entry.hash
+        head.last_entry_id, head.last_hash, head.signature = entry.id, entry.hash, signature
         session.add(head)
     session.flush()
     return entry
@@ -112,6 +120,8 @@ def verify_chain(engine: Engine, batch_size: int = 1000) -> ChainReport:
         if count:
             return ChainReport(count, None, "the chain head is missing")
         return ChainReport(0)
+    if not hmac.compare_digest(head.signature, head_signature(head.last_entry_id, head.last_hash)):
+        return ChainReport(count, head.last_entry_id, "the chain head was rewritten")
     if head.last_entry_id != last_id or head.last_hash != expected_prev:
         return ChainReport(count, head.last_entry_id, "entries after this one were deleted")
     return ChainReport(count)

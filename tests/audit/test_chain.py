@@ -101,3 +101,15 @@ def test_the_audit_api_filters_by_actor_and_time(
     ambiguous = app.get("/api/v1/audit", params={"since": "2026-05-01"}, headers=headers)
     assert ambiguous.status_code == 422
     assert "since" in ambiguous.text
+
+
+def test_rewinding_the_head_over_deleted_entries_is_detected(chain: Engine) -> None:
+    with chain.begin() as connection:
+        fourth = connection.execute(text("SELECT hash FROM audit_entry WHERE id = 4")).scalar()
+        connection.execute(text("DELETE FROM audit_entry WHERE id = 5"))
+        connection.execute(
+            text("UPDATE audit_head SET last_entry_id = 4, last_hash = :h"), {"h": fourth}
+        )
+    report = audit.verify_chain(chain)
+    assert not report.intact
+    assert report.problem == "the chain head was rewritten"
