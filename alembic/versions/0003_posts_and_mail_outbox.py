@@ -80,6 +80,7 @@ def upgrade() -> None:
     sa.Column('account_ids', sa.JSON(), nullable=False),
     sa.Column('media_ids', sa.JSON(), nullable=False),
     sa.Column('third_party', sa.JSON(), nullable=False),
+    sa.Column('visibility', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('publish_at', service.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('checks', sa.JSON(), nullable=False),
     sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),

@@ -86,6 +86,15 @@ class AccountRequest(SQLModel):
         return self
 
 
+class AccountUpdate(SQLModel):
+    """What the superintendent may correct on an entry; its status moves only by decision."""
+
+    display_name: str | None = Field(default=None, max_length=200)
+    purpose: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, max_length=4000)
+    owner: EmailStr | None = None
+
+
 class AccountDecision(SQLModel):
     reason: str = Field(default="", max_length=2000)
 

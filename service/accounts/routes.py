@@ -6,6 +6,7 @@ from service.accounts.models import (
     AccountDecision,
     AccountPublic,
     AccountRequest,
+    AccountUpdate,
     CredentialsIn,
     CredentialsStatus,
     StewardAdd,
@@ -40,6 +41,14 @@ def list_accounts(
 @router.get("/{account_id}")
 def get_account(account_id: int, _: AccountsRead, session: DbSession) -> AccountPublic:
     return service.to_public(session, [service.get_account(session, account_id)])[0]
+
+
+@router.patch("/{account_id}")
+def update_account(
+    account_id: int, data: AccountUpdate, user: AccountsDecide, session: DbSession
+) -> AccountPublic:
+    account = service.update_account(session, account_id, data, user)
+    return service.to_public(session, [account])[0]
 
 
 @router.post("/{account_id}/stewards")

@@ -11,6 +11,7 @@ from service.accounts.models import (
     AccountPublic,
     AccountRequest,
     AccountSteward,
+    AccountUpdate,
     DirectoryEntry,
 )
 from service.audit import service as audit
@@ -121,6 +122,49 @@ def list_accounts(
     if platform is not None:
         query = query.where(Account.platform == platform)
     return list(session.exec(query.order_by(col(Account.platform), col(Account.handle_key))).all())
+
+
+def _details(account: Account) -> dict[str, object]:
+    return {
+        **account_state(account),
+        "purpose": account.purpose,
+        "notes": account.notes,
+        "owner_id": account.owner_id,
+    }
+
+
+def update_account(session: Session, account_id: int, data: AccountUpdate, actor: User) -> Account:
+    account = get_account(session, account_id, for_update=True)
+    before = {
+        **account_state(account),
+        "purpose": account.purpose,
+        "notes": account.notes,
+        "owner_id": account.owner_id,
+    }
+    for field in ("display_name", "purpose", "notes"):
+        value = getattr(data, field)
+        if value is not None:
+            setattr(account, field, value.strip())
+    if data.owner is not None:
+        account.owner_id = users.get_by_email(session, data.owner).id
+    account.updated_at = clock.now()
+    session.add(account)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.email,
+        action="account.updated",
+        subject_type="account",
+        subject_id=account.id,
+        before=before,
+        after={
+            **account_state(account),
+            "purpose": account.purpose,
+            "notes": account.notes,
+            "owner_id": account.owner_id,
+        },
+    )
+    return account
 
 
 def _apply(account: Account, target: AccountStatus, actor: User | None) -> None:

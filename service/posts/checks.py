@@ -92,6 +92,7 @@ def submission_for(
             ThirdPartyMaterial(d["description"], bool(d.get("permission", "").strip()))
             for d in revision.third_party
         ),
+        visibility=revision.visibility,
         institution_domains=_institution_domains(session),
         public_phone_numbers=frozenset(
             "".join(ch for ch in number if ch.isdigit()) for number in settings.public_phone_numbers

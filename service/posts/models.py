@@ -1,7 +1,7 @@
 """Posts, their immutable revisions, media, reviewers' decisions and the consents relied on."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime
 from pydantic import Field as PydanticField
@@ -64,6 +64,7 @@ class PostRevision(SQLModel, table=True):
     account_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
     media_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
     third_party: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    visibility: str = Field(default="public", max_length=20)
     publish_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     checks: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -103,8 +104,13 @@ class ThirdPartyDeclaration(SQLModel):
     permission: str = Field(default="", max_length=1000)  # how permission was recorded; "" = none
 
 
+# Only "public" passes the channel.public_only rule; the others exist to be refused clearly.
+Visibility = Literal["public", "followers", "direct"]
+
+
 class PostCreate(SQLModel):
     account_ids: list[int] = PydanticField(min_length=1, max_length=20)
+    visibility: Visibility = "public"
     text: str = Field(default="", max_length=10_000)
     publish_at: AwareDatetime | None = None  # with a time zone: 'at 9' means nothing alone
     third_party: list[ThirdPartyDeclaration] = PydanticField(default_factory=list, max_length=50)
@@ -112,6 +118,7 @@ class PostCreate(SQLModel):
 
 class PostUpdate(SQLModel):
     account_ids: list[int] | None = PydanticField(default=None, min_length=1, max_length=20)
+    visibility: Visibility | None = None
     text: str | None = Field(default=None, max_length=10_000)
     publish_at: AwareDatetime | None = None  # with a time zone: 'at 9' means nothing alone
     third_party: list[ThirdPartyDeclaration] | None = PydanticField(default=None, max_length=50)
@@ -176,6 +183,7 @@ class PostPublic(SQLModel):
     needs: list[str]  # approver roles the current revision still needs
     media: list[MediaPublic]
     third_party: list[ThirdPartyDeclaration]
+    visibility: str
     decisions: list[DecisionPublic]
     publications: list[PublicationPublic]
     created_at: datetime

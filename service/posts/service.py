@@ -150,6 +150,7 @@ def create_post(session: Session, author: User, data: PostCreate) -> Post:
         account_ids=list(dict.fromkeys(data.account_ids)),
         media_ids=[],
         third_party=[d.model_dump() for d in data.third_party],
+        visibility=data.visibility,
         publish_at=data.publish_at,
         checks=[],
         created_at=now,
@@ -187,6 +188,8 @@ def _apply_update(session: Session, post: Post, revision: PostRevision, data: Po
         session.flush()
         for account_id in revision.account_ids:
             session.add(PostTarget(post_id=post.id or 0, account_id=account_id))
+    if "visibility" in fields and data.visibility is not None:
+        revision.visibility = data.visibility
     if "third_party" in fields and data.third_party is not None:
         revision.third_party = [d.model_dump() for d in data.third_party]
     if "media_ids" in fields and data.media_ids is not None:

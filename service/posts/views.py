@@ -63,6 +63,7 @@ def to_public(session: Session, post: Post) -> PostPublic:
         ),
         media=[MediaPublic.model_validate(m, from_attributes=True) for m in media],
         third_party=[ThirdPartyDeclaration.model_validate(d) for d in revision.third_party],
+        visibility=revision.visibility,
         decisions=[
             DecisionPublic(
                 revision=number,

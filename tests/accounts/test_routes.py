@@ -186,3 +186,30 @@ def test_superintendent_manages_stewards(
         path, json={"email": "nobody@school.example"}, headers=superintendent.headers
     )
     assert unknown.status_code == 404
+
+
+def test_the_superintendent_corrects_an_entry_and_it_is_audited(
+    app: TestClient, staff: Person, superintendent: Person, make_person: Callable[..., Person]
+) -> None:
+    colleague = make_person(Role.staff)
+    account = request_account(app, staff, platform="x", handle="RiverbendTech")
+    path = f"/api/v1/accounts/{account['id']}"
+    change = {"purpose": "District news", "notes": "Runs the alerts.", "owner": colleague.email}
+    assert app.patch(path, json=change, headers=staff.headers).status_code == 403
+    updated = app.patch(path, json=change, headers=superintendent.headers)
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert (body["purpose"], body["notes"], body["owner"]) == (
+        "District news",
+        "Runs the alerts.",
+        colleague.email,
+    )
+    assert body["status"] == "requested"
+    unknown = app.patch(
+        path, json={"owner": "ghost@school.example"}, headers=superintendent.headers
+    )
+    assert unknown.status_code == 404
+    entries = app.get(
+        "/api/v1/audit", params={"action": "account.updated"}, headers=superintendent.headers
+    ).json()
+    assert len(entries) == 1 and entries[0]["after"]["notes"] == "Runs the alerts."

@@ -286,3 +286,28 @@ def test_an_edit_that_breaks_a_rule_leaves_the_review_queue(
     error = refused.json()["error"]
     assert "text.confidential" in error["message"] and "item" in error["message"]
     assert [c["rule"] for c in error["checks"]] == ["text.confidential"]
+
+
+def test_private_messages_are_refused_by_the_public_only_rule(
+    app: TestClient, newsroom: Newsroom
+) -> None:
+    response = app.post(
+        "/api/v1/posts",
+        json={"account_ids": [newsroom.account_id], "text": "Hi!", "visibility": "direct"},
+        headers=newsroom.author.headers,
+    )
+    post = response.json()
+    assert post["visibility"] == "direct"
+    assert outcome(post, "channel.public_only") == "block"
+    public = app.patch(
+        f"/api/v1/posts/{post['id']}",
+        json={"visibility": "public"},
+        headers=newsroom.author.headers,
+    ).json()
+    assert outcome(public, "channel.public_only") == "pass"
+    bad = app.post(
+        "/api/v1/posts",
+        json={"account_ids": [newsroom.account_id], "visibility": "secret"},
+        headers=newsroom.author.headers,
+    )
+    assert bad.status_code == 422
