@@ -67,6 +67,7 @@ signals.task_prerun.connect(_bind_request_id)
 signals.task_postrun.connect(_count_run)
 signals.worker_process_init.connect(_configure_logging)
 signals.beat_init.connect(_configure_logging)
+signals.setup_logging.connect(_configure_logging)  # Celery then leaves logging to us
 signals.worker_ready.connect(_serve_metrics)
 signals.worker_process_shutdown.connect(_process_gone)
 

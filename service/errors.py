@@ -106,7 +106,8 @@ async def _unbindable(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
-    log.warning("integrity_error", error=str(exc.__cause__ or exc))
+    # The driver's text can quote the conflicting values; log only which constraint failed.
+    log.warning("integrity_error", error_type=type(getattr(exc, "orig", exc)).__name__)
     return _json_error(409, "conflict", "The change conflicts with existing data; nothing saved.")
 
 

@@ -1,12 +1,17 @@
 """Logs, request ids and metrics: what an operator needs to see a running Imprimatur.
 
 Logs are structured (JSON outside development) and carry the request id of the request
-that caused them — also in the jobs a request starts. A redaction step drops any field whose
-name says it holds a secret, so a token cannot reach a log line by accident.
+that caused them — also in the jobs a request starts. Every line goes through the one handler
+`configure_logging` puts on the root logger: structlog's and those of the libraries (uvicorn,
+SQLAlchemy, Celery, kombu), so in production the whole output of a process is JSON. A
+redaction step drops any field whose name says it holds a secret, so a token cannot reach a
+log line by accident; requests are logged by `RequestContext` without query string or headers.
 """
 
+import io
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
@@ -19,6 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 REQUEST_ID_HEADER = "x-request-id"
 SECRET_FIELD = re.compile(r"token|secret|password|authorization|cookie|ciphertext", re.I)
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MAX_LOGGED_PATH = 200
+
+access_log = structlog.get_logger("imprimatur.requests")
 
 REQUEST_SECONDS = Histogram(
     "imprimatur_request_seconds", "HTTP request latency", ["method", "route", "status"]
@@ -40,21 +48,60 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     return event
 
 
+class _StdoutHandler(logging.StreamHandler[Any]):
+    """Writes to the stdout of the moment (as `logging.lastResort` does with stderr), unless
+    something replaced it with a non-file object: Celery's redirection of stdout into logging
+    would bring every line back here, so then the process's own stdout is used."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stdout = sys.stdout
+        if isinstance(stdout, io.TextIOBase):
+            self.stream = stdout
+        else:
+            self.stream = sys.__stdout__ or sys.stderr
+        super().emit(record)
+
+
 def configure_logging(*, json: bool) -> None:
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    """Send every log line of the process, structlog's and the standard library's, through
+    the same processors to stdout: JSON if `json`, else readable for a terminal."""
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    rendering: list[structlog.typing.Processor] = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        if json
+        else [structlog.dev.ConsoleRenderer()]
+    )
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            structlog.processors.format_exc_info,
-            renderer,
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        logger_factory=structlog.PrintLoggerFactory(),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    handler = _StdoutHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
+        )
+    )
+    # Take the root logger over: whatever was there (Celery's plain handler, an earlier call
+    # of this function) would print the same records again, unformatted.
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # warnings (SQLAlchemy's, deprecations) become log lines
 
 
 def current_request_id() -> str | None:
@@ -106,8 +153,22 @@ class RequestContext:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                REQUEST_SECONDS.labels(scope["method"], _route_of(scope), str(status)).observe(
-                    time.perf_counter() - started
+                elapsed = time.perf_counter() - started
+                route = _route_of(scope)
+                REQUEST_SECONDS.labels(scope["method"], route, str(status)).observe(elapsed)
+                # Never the query string (an OIDC callback's holds its authorization code) nor
+                # headers; a path no route matched is logged as the path, shortened.
+                where = (
+                    {"route": route}
+                    if route != "unmatched"
+                    else {"path": scope["path"][:MAX_LOGGED_PATH]}
+                )
+                access_log.info(
+                    "request",
+                    method=scope["method"],
+                    **where,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 1),
                 )
 
 
