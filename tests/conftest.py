@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -33,11 +34,28 @@ POSTGRES_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def _postgres_unavailable(reason: str) -> None:
-    message = f"PostgreSQL unavailable at {POSTGRES_ADMIN_URL}: {reason}"
+REDIS_URL = os.environ.get("IMPRIMATUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def service_unavailable(message: str) -> None:
+    """Skip, saying why — except under CI, where a missing service is a failure."""
     if IN_CI:
         pytest.fail(message + " (CI must run every test)", pytrace=False)
     pytest.skip(message)
+
+
+def _postgres_unavailable(reason: str) -> None:
+    service_unavailable(f"PostgreSQL unavailable at {POSTGRES_ADMIN_URL}: {reason}")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (a database of its own); its tests skip or fail as PostgreSQL's do."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        service_unavailable(f"Redis unavailable at {REDIS_URL}: {error}")
+    return REDIS_URL
 
 
 @dataclass(frozen=True)

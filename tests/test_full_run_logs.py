@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx2
 import oidc_provider_mock
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SmtpSession
@@ -37,25 +36,11 @@ from service.users import service as users
 from service.users.models import Role
 from workflows.post_lifecycle import PostStatus
 
-REDIS_URL = os.environ.get("IMPRIMATUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 IMPRIMATUR = [sys.executable, "-c", "from service.cli import app; app()"]
 CELERY = [sys.executable, "-m", "celery", "-A", "service.celery_app", "--quiet"]
 # What a Celery worker writes straight to its stdout on SIGTERM (os.write, not logging): no
 # setting turns it off, so it is the one line of a run allowed not to be JSON.
 CELERY_SHUTDOWN_NOTICE = "worker: Warm shutdown (MainProcess)"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        message = f"Redis unavailable at {REDIS_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message + " (CI must run every test)", pytrace=False)
-        pytest.skip(message)
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import select
@@ -30,20 +29,6 @@ from service.settings import get_settings
 from workflows.post_lifecycle import PostStatus
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-REDIS_URL = os.environ.get("IMPRIMATUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture
-def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        message = f"Redis unavailable at {REDIS_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message + " (CI must run every test)", pytrace=False)
-        pytest.skip(message)
-    return REDIS_URL
 
 
 def celery(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -55,20 +40,8 @@ def celery(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes
     )
 
 
-@pytest.fixture
-def worker_and_beat(
-    redis_url: str, committed_database: str, tmp_path: Path
-) -> Iterator[dict[str, str]]:
-    env = {
-        **os.environ,
-        "IMPRIMATUR_DATABASE_URL": committed_database,
-        "IMPRIMATUR_REDIS_URL": redis_url,
-        "IMPRIMATUR_CELERY_QUEUE": f"imprimatur-test-{uuid.uuid4().hex[:8]}",
-        "IMPRIMATUR_PUBLISH_INTERVAL_SECONDS": "1",
-        "IMPRIMATUR_DEMO": "true",  # platforms without credentials are the simulated one
-        "IMPRIMATUR_SIMULATED_PUBLISHED_PATH": str(tmp_path / "published.jsonl"),
-    }
-    processes = [
+def solo_worker_and_beat(env: dict[str, str], tmp_path: Path) -> list[subprocess.Popen[bytes]]:
+    return [
         celery(
             "worker",
             "--pool=solo",
@@ -87,14 +60,18 @@ def worker_and_beat(
             log=tmp_path / "beat.log",
         ),
     ]
+
+
+@pytest.fixture
+def worker_and_beat(
+    redis_url: str, committed_database: str, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    env = celery_env(
+        redis_url, committed_database, tmp_path, IMPRIMATUR_PUBLISH_INTERVAL_SECONDS="1"
+    )
+    processes = solo_worker_and_beat(env, tmp_path)
     yield env
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop(*processes)
 
 
 def stop(*processes: subprocess.Popen[bytes] | None) -> None:
@@ -312,32 +289,10 @@ def test_beat_schedules_a_scan_and_a_worker_runs_it(
 
     with session_scope() as session:
         demo._seed(session)
-    env = {
-        **os.environ,
-        "IMPRIMATUR_DATABASE_URL": committed_database,
-        "IMPRIMATUR_REDIS_URL": redis_url,
-        "IMPRIMATUR_CELERY_QUEUE": f"imprimatur-test-{uuid.uuid4().hex[:8]}",
-        "IMPRIMATUR_SCAN_CHECK_INTERVAL_SECONDS": "1",
-    }
-    processes = [
-        celery(
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            env=env,
-            log=tmp_path / "worker.log",
-        ),
-        celery(
-            "beat",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-            "--loglevel=INFO",
-            env=env,
-            log=tmp_path / "beat.log",
-        ),
-    ]
+    env = celery_env(
+        redis_url, committed_database, tmp_path, IMPRIMATUR_SCAN_CHECK_INTERVAL_SECONDS="1"
+    )
+    processes = solo_worker_and_beat(env, tmp_path)
     try:
 
         def scanned() -> bool:
@@ -347,13 +302,7 @@ def test_beat_schedules_a_scan_and_a_worker_runs_it(
 
         assert wait_for(scanned, seconds=90), (tmp_path / "worker.log").read_text()[-3000:]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*processes)
     with session_scope() as session:
         handles = {f.handle for f in session.exec(select(Finding)).all()}
     assert handles and not handles & {"RiverbendTech", "riverbendtech", "rtc_culinary"}
