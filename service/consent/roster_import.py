@@ -37,7 +37,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from service import clock
 from service.audit import service as audit
-from service.consent import service
+from service.consent import evidence, service
 from service.consent.models import (
     FORMULA_PREFIXES,
     Guardian,
@@ -101,7 +101,7 @@ class _Row:
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise service.TooLarge("The roster file is larger than 10 MB.", max_bytes=MAX_BYTES)
+        raise evidence.TooLarge("The roster file is larger than 10 MB.", max_bytes=MAX_BYTES)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

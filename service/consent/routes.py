@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from service.consent import roster_import, service, views
+from service.consent import evidence, roster_import, service, views
 from service.consent.deps import ConsentManage, ConsentRead, EvidenceRead
 from service.consent.models import (
     ConsentCreate,
@@ -107,14 +107,14 @@ def attach_evidence(
     user: ConsentManage,
     session: DbSession,
 ) -> ConsentFull:
-    data = file.file.read(service.MAX_EVIDENCE_BYTES + 1)
-    consent = service.attach_evidence(session, consent_id, data, file.filename, user)
+    data = file.file.read(evidence.MAX_EVIDENCE_BYTES + 1)
+    consent = evidence.attach_evidence(session, consent_id, data, file.filename, user)
     return views.consent_full(consent)
 
 
 @consents.get("/{consent_id}/evidence")
 def download_evidence(consent_id: int, user: EvidenceRead, session: DbSession) -> Response:
-    content, content_type, name = service.evidence_file(session, consent_id, user)
+    content, content_type, name = evidence.evidence_file(session, consent_id, user)
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',
         "X-Content-Type-Options": "nosniff",

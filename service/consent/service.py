@@ -1,52 +1,34 @@
-"""Use cases of the consent registry: students, guardians, consents, and what is covered.
+"""Use cases of the consent registry: students, guardians and consents.
 
 A site administrator whose account names a site is confined to the students of that site:
 every query below is scoped by `site_scope(user)`, so someone else's student is simply not
-found (404). The posts service asks `valid_scopes` / `valid_consent_ids` whether consent is
-on file; those two are not scoped, because the decision is about the students, not the caller.
+found (404). Whether consent is on file is `validity.py`; the signed forms, `evidence.py`.
 """
 
-from collections.abc import Collection
-from datetime import datetime, timedelta
-from pathlib import PurePath
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from service import clock, media
+from service import clock
 from service.audit import service as audit
 from service.consent.models import (
-    COVERS,
     Consent,
     ConsentCreate,
-    ConsentScope,
-    ConsentStatus,
     Guardian,
     GuardianCreate,
     Student,
     StudentCreate,
     StudentUpdate,
 )
+from service.consent.validity import valid_at
 from service.db import first_or_404
-from service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from service.errors import Conflict, Forbidden, Invalid
 from service.users.models import Role, User
 
 # Who may see student numbers, guardians' contact details and the signed forms.
 CONFIDENTIAL_READERS = frozenset({Role.superintendent, Role.site_admin, Role.auditor})
-
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-# The signed form's type is decided by its first bytes, never by its name or declared type.
-EVIDENCE_KINDS = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
-
-
-class TooLarge(DomainError):
-    status_code = 413
-    code = "too_large"
 
 
 # --- who sees what ----------------------------------------------------------------------------
@@ -264,30 +246,6 @@ def consent_state(consent: Consent) -> dict[str, object]:
     }
 
 
-def consent_status(consent: Consent, at: datetime) -> ConsentStatus:
-    day = at.date()
-    if consent.revoked_at is not None:
-        return ConsentStatus.revoked
-    if consent.expires_on is not None and day > consent.expires_on:
-        return ConsentStatus.expired
-    if consent.evidence_sha256 is None:
-        return ConsentStatus.pending_evidence
-    if day < consent.granted_on:
-        return ConsentStatus.not_yet_valid
-    return ConsentStatus.valid
-
-
-def _valid_at(at: datetime) -> ColumnElement[bool]:
-    """The SQL twin of `consent_status(...) is valid`: every part is NOT NULL, so NOT works."""
-    day = at.date()
-    return and_(
-        col(Consent.granted_on) <= day,
-        or_(col(Consent.expires_on).is_(None), col(Consent.expires_on) >= day),
-        col(Consent.revoked_at).is_(None),
-        col(Consent.evidence_sha256).is_not(None),
-    )
-
-
 def create_consent(session: Session, data: ConsentCreate, actor: User) -> Consent:
     student = get_student(session, data.student_id, actor)
     guardian = session.get(Guardian, data.guardian_id)
@@ -335,116 +293,9 @@ def list_consents(
         get_student(session, student_id, viewer)
         query = query.where(Consent.student_id == student_id)
     if valid is not None:
-        is_valid = _valid_at(at or clock.now())
+        is_valid = valid_at(at or clock.now())
         query = query.where(is_valid if valid else ~is_valid)
     return list(session.exec(query.order_by(col(Consent.id))).all())
-
-
-def valid_scopes(
-    session: Session, student_ids: Collection[int], at: datetime
-) -> dict[int, frozenset[str]]:
-    """Per student, what valid written consent covers at `at`: a subset of {"photo", "name"}."""
-    covered: dict[int, set[str]] = {student_id: set() for student_id in student_ids}
-    if covered:
-        rows = session.exec(
-            select(Consent.student_id, Consent.scope).where(
-                col(Consent.student_id).in_(covered), _valid_at(at)
-            )
-        ).all()
-        for student_id, scope in rows:
-            covered[student_id] |= COVERS[ConsentScope(scope)]
-    return {student_id: frozenset(parts) for student_id, parts in covered.items()}
-
-
-def valid_consent_ids(
-    session: Session, student_ids: Collection[int], scope: str, at: datetime
-) -> dict[int, list[int]]:
-    """Per student, the valid consents that together cover `scope` at `at` ([] when they don't).
-
-    For "photo" or "name" that is every valid consent covering it; for "both" it is the
-    consents covering either part, listed only when together they cover both.
-    """
-    try:
-        wanted = COVERS[ConsentScope(scope)]
-    except ValueError as error:
-        raise Invalid(f"Unknown consent scope {scope!r}.") from error
-    found: dict[int, list[tuple[int, frozenset[str]]]] = {sid: [] for sid in student_ids}
-    if found:
-        rows = session.exec(
-            select(Consent.student_id, Consent.id, Consent.scope)
-            .where(col(Consent.student_id).in_(found), _valid_at(at))
-            .order_by(col(Consent.id))
-        ).all()
-        for student_id, consent_id, recorded in rows:
-            covers = COVERS[ConsentScope(recorded)]
-            if consent_id is not None and covers & wanted:
-                found[student_id].append((consent_id, covers))
-    result: dict[int, list[int]] = {}
-    for student_id, consents in found.items():
-        parts = frozenset().union(*(covers for _, covers in consents))
-        result[student_id] = [cid for cid, _ in consents] if wanted <= parts else []
-    return result
-
-
-def evidence_kind(data: bytes) -> tuple[str, str]:
-    """(content type, file suffix) of a signed form, judged by its magic bytes."""
-    for magic, content_type, suffix in EVIDENCE_KINDS:
-        if data.startswith(magic):
-            return content_type, suffix
-    raise Invalid(
-        "The signed form must be a PDF, JPEG or PNG file; this one is not "
-        "(judged by its content, not its name)."
-    )
-
-
-def attach_evidence(
-    session: Session, consent_id: int, data: bytes, filename: str | None, actor: User
-) -> Consent:
-    """Store the signed form. It is part of the record: replacing it means a new consent."""
-    consent = get_consent(session, consent_id, actor, for_update=True)
-    if consent.revoked_at is not None:
-        raise Conflict(f"Consent {consent_id} is revoked; record a new consent instead.")
-    if consent.evidence_sha256 is not None:
-        raise Conflict(
-            f"Consent {consent_id} already has its signed form; to correct it, revoke this "
-            "consent and record a new one."
-        )
-    if len(data) > MAX_EVIDENCE_BYTES:
-        raise TooLarge("The signed form is larger than 10 MB.", max_bytes=MAX_EVIDENCE_BYTES)
-    if not data:
-        raise Invalid("The uploaded file is empty.")
-    content_type, suffix = evidence_kind(data)
-    stored = media.store_bytes(data, folder="evidence", suffix=suffix)
-    before = consent_state(consent)
-    consent.evidence_sha256 = stored.sha256
-    consent.evidence_path = stored.path
-    consent.evidence_content_type = content_type
-    session.add(consent)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor.email,
-        action="consent.evidence_attached",
-        subject_type="consent",
-        subject_id=consent.id,
-        before=before,
-        after={
-            **consent_state(consent),
-            "evidence_content_type": content_type,
-            "evidence_bytes": len(data),
-            "filename": PurePath(filename or "").name[:200],
-        },
-    )
-    return consent
-
-
-def evidence_file(session: Session, consent_id: int, viewer: User) -> tuple[bytes, str, str]:
-    """(content, content type, download name) of a consent's signed form."""
-    consent = get_consent(session, consent_id, viewer)
-    if consent.evidence_path is None or consent.evidence_content_type is None:
-        raise NotFound(f"Consent {consent_id} has no signed form yet.")
-    name = f"consent-{consent_id}{PurePath(consent.evidence_path).suffix}"
-    return media.read_stored(consent.evidence_path), consent.evidence_content_type, name
 
 
 def revoke_consent(session: Session, consent_id: int, actor: User, reason: str) -> Consent:
@@ -471,10 +322,3 @@ def revoke_consent(session: Session, consent_id: int, actor: User, reason: str) 
         after=consent_state(consent),
     )
     return consent
-
-
-def expiring_consents(session: Session, at: datetime, within_days: int) -> list[Consent]:
-    """Valid consents that lapse within `within_days`: someone should ask the family again."""
-    last_day = (at + timedelta(days=within_days)).date()
-    query = select(Consent).where(_valid_at(at), col(Consent.expires_on) <= last_day)
-    return list(session.exec(query.order_by(col(Consent.expires_on))).all())

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from service import clock
-from service.consent import service
+from service.consent import service, validity
 from service.consent.models import (
     Consent,
     ConsentFull,
@@ -40,7 +40,7 @@ def guardian_view(guardian: Guardian, viewer: User) -> GuardianPublic:
 
 
 def _status_fields(consent: Consent, at: datetime | None) -> dict[str, object]:
-    status = service.consent_status(consent, at or clock.now())
+    status = validity.consent_status(consent, at or clock.now())
     return {"status": status, "valid": status is ConsentStatus.valid}
 
 

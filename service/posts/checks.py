@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from service.accounts.models import Account, AccountSteward
 from service.consent import service as consent
+from service.consent import validity as consent_validity
 from service.institution.models import Institution
 from service.posts.models import PostMedia, PostRevision
 from service.settings import get_settings
@@ -60,7 +61,9 @@ def _media(session: Session, media_ids: Sequence[int]) -> tuple[MediaItem, ...]:
 
 def roster_for_rules(session: Session, at: datetime) -> tuple[RosterStudent, ...]:
     students = consent.roster(session)
-    scopes = consent.valid_scopes(session, [s.id for s in students if s.id is not None], at)
+    scopes = consent_validity.valid_scopes(
+        session, [s.id for s in students if s.id is not None], at
+    )
     return tuple(
         RosterStudent(
             student_id=student.id or 0,

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.consent import service as consent
+from service.consent import validity as consent_validity
 from service.consent.models import Consent
 from service.errors import Conflict, Invalid
 from service.notifications.service import queue_mail
@@ -58,7 +59,7 @@ def _record_consents_relied_on(session: Session, post: Post, revision: PostRevis
     named = {r.student_id for r in find_student_references(revision.text, roster)}
     consent_ids = set()
     for scope, students in (("photo", photo_students), ("name", named)):
-        for ids in consent.valid_consent_ids(session, students, scope, now).values():
+        for ids in consent_validity.valid_consent_ids(session, students, scope, now).values():
             consent_ids.update(ids)
     for consent_id in sorted(consent_ids):
         if session.get(PostConsentUse, (post.id, consent_id)) is None:

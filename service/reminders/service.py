@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.accounts.models import Account, AccountSteward
-from service.consent import service as consent
+from service.consent import validity as consent_validity
 from service.consent.models import Student
 from service.db import session_scope
 from service.jobs import job
@@ -90,7 +90,7 @@ def _consent_lines(session: Session, now: datetime) -> dict[str, list[str]]:
     site_admins = session.exec(
         select(User).where(User.role == Role.site_admin, col(User.active).is_(True))
     ).all()
-    for record in consent.expiring_consents(session, now, within_days=THRESHOLDS[0]):
+    for record in consent_validity.expiring_consents(session, now, within_days=THRESHOLDS[0]):
         assert record.expires_on is not None and record.id is not None
         days = threshold_crossed(record.expires_on, now.date())
         if days is None or not _first_time(

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from service.consent import evidence as consent_evidence
 from service.consent import service
 from service.consent.models import (
     Consent,
@@ -60,5 +61,5 @@ def add_consent(
     consent = service.create_consent(session, data, actor)
     if evidence is not None:
         assert consent.id is not None
-        service.attach_evidence(session, consent.id, evidence, "form.pdf", actor)
+        consent_evidence.attach_evidence(session, consent.id, evidence, "form.pdf", actor)
     return consent

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from service.audit.models import AuditEntry
-from service.consent import roster_import, service
+from service.consent import evidence, roster_import, service
 from service.consent.models import Guardian, Student, StudentCreate
 from service.consent.roster_import import RosterImportReport, RowStatus, import_roster
 from service.errors import Invalid
@@ -183,7 +183,7 @@ def test_excel_csv_with_a_byte_order_mark_is_read_and_lines_are_counted_in_the_f
 
 
 def test_too_large_a_file_is_413(superintendent: Person) -> None:
-    with pytest.raises(service.TooLarge):
+    with pytest.raises(evidence.TooLarge):
         roster_import.decode(b"a" * (roster_import.MAX_BYTES + 1))
 
 

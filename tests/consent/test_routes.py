@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service import clock
-from service.consent.service import MAX_EVIDENCE_BYTES
+from service.consent.evidence import MAX_EVIDENCE_BYTES
 from service.users.models import Role
 from tests.conftest import Person
 from tests.consent.factories import PDF, PNG

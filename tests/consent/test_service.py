@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from service import clock, media
 from service.audit.models import AuditEntry
-from service.consent import service
+from service.consent import evidence, service, validity
 from service.consent.models import ConsentScope, ConsentStatus, StudentCreate, StudentUpdate
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.conftest import Person
@@ -51,8 +51,8 @@ def test_a_consent_is_valid_from_its_grant_through_its_expiry_day(
     )
     assert student.id is not None
 
-    assert service.consent_status(consent, at(day)) is status
-    covered = service.valid_scopes(session, [student.id], at(day))
+    assert validity.consent_status(consent, at(day)) is status
+    covered = validity.valid_scopes(session, [student.id], at(day))
     assert covered == {student.id: frozenset({"photo"} if status is ConsentStatus.valid else ())}
 
 
@@ -64,11 +64,11 @@ def test_without_its_signed_form_a_consent_is_pending_not_valid(
     assert student.id is not None and consent.id is not None
     later = at(date(2026, 10, 1))
 
-    assert service.consent_status(consent, later) is ConsentStatus.pending_evidence
-    assert service.valid_scopes(session, [student.id], later) == {student.id: frozenset()}
+    assert validity.consent_status(consent, later) is ConsentStatus.pending_evidence
+    assert validity.valid_scopes(session, [student.id], later) == {student.id: frozenset()}
 
-    service.attach_evidence(session, consent.id, PDF, "form.pdf", superintendent.user)
-    assert service.valid_scopes(session, [student.id], later) == {
+    evidence.attach_evidence(session, consent.id, PDF, "form.pdf", superintendent.user)
+    assert validity.valid_scopes(session, [student.id], later) == {
         student.id: frozenset({"photo", "name"})
     }
 
@@ -83,8 +83,8 @@ def test_a_revoked_consent_covers_nothing(session: Session, superintendent: Pers
 
     assert revoked.revoked_at == at(date(2026, 10, 1))
     assert revoked.revoked_by == superintendent.email
-    assert service.consent_status(revoked, clock.now()) is ConsentStatus.revoked
-    assert service.valid_scopes(session, [student.id], clock.now()) == {student.id: frozenset()}
+    assert validity.consent_status(revoked, clock.now()) is ConsentStatus.revoked
+    assert validity.valid_scopes(session, [student.id], clock.now()) == {student.id: frozenset()}
 
 
 def test_revoking_twice_is_a_conflict(session: Session, superintendent: Person) -> None:
@@ -110,7 +110,7 @@ def test_valid_scopes_combines_consents_per_student(
     add_consent(session, actor, photo_only, ConsentScope.name, expires_on=date(2026, 9, 30))
     ids = [s.id for s in (both, photo_and_name, photo_only, none) if s.id is not None]
 
-    covered = service.valid_scopes(session, ids, at(date(2026, 10, 15)))
+    covered = validity.valid_scopes(session, ids, at(date(2026, 10, 15)))
 
     assert covered == {
         both.id: frozenset({"photo", "name"}),
@@ -118,7 +118,7 @@ def test_valid_scopes_combines_consents_per_student(
         photo_only.id: frozenset({"photo"}),
         none.id: frozenset(),
     }
-    assert service.valid_scopes(session, [], at(date(2026, 10, 15))) == {}
+    assert validity.valid_scopes(session, [], at(date(2026, 10, 15))) == {}
 
 
 def test_valid_consent_ids_names_the_consents_relied_on(
@@ -135,22 +135,22 @@ def test_valid_consent_ids_names_the_consents_relied_on(
     ids = [split.id, photo_only.id]
     when = at(date(2026, 10, 1))
 
-    assert service.valid_consent_ids(session, ids, "photo", when) == {
+    assert validity.valid_consent_ids(session, ids, "photo", when) == {
         split.id: [photo.id, both.id],
         photo_only.id: [only.id],
     }
-    assert service.valid_consent_ids(session, ids, "name", when) == {
+    assert validity.valid_consent_ids(session, ids, "name", when) == {
         split.id: [name.id, both.id],
         photo_only.id: [],
     }
     # "both": the consents that together cover both parts, or none at all
-    assert service.valid_consent_ids(session, ids, "both", when) == {
+    assert validity.valid_consent_ids(session, ids, "both", when) == {
         split.id: [photo.id, name.id, both.id],
         photo_only.id: [],
     }
-    assert pending.id not in service.valid_consent_ids(session, ids, "photo", when)[split.id]
+    assert pending.id not in validity.valid_consent_ids(session, ids, "photo", when)[split.id]
     with pytest.raises(Invalid):
-        service.valid_consent_ids(session, ids, "video", when)
+        validity.valid_consent_ids(session, ids, "video", when)
 
 
 def test_site_admin_is_confined_to_their_site(
@@ -231,7 +231,7 @@ def test_evidence_is_typed_by_its_bytes_and_stored_by_hash(
     )
     assert consent.id is not None
 
-    service.attach_evidence(session, consent.id, data, "scan.bin", superintendent.user)
+    evidence.attach_evidence(session, consent.id, data, "scan.bin", superintendent.user)
 
     assert consent.evidence_content_type == content_type
     assert consent.evidence_path is not None and consent.evidence_path.endswith(suffix)
@@ -249,7 +249,7 @@ def test_evidence_is_typed_by_its_bytes_and_stored_by_hash(
         (b"<html><script>alert(1)</script></html>", Invalid),
         (b"", Invalid),
         (b"GIF89a" + b"\x00" * 10, Invalid),
-        (PDF + b"\x00" * (service.MAX_EVIDENCE_BYTES + 1 - len(PDF)), service.TooLarge),
+        (PDF + b"\x00" * (evidence.MAX_EVIDENCE_BYTES + 1 - len(PDF)), evidence.TooLarge),
     ],
 )
 def test_evidence_that_is_not_a_small_pdf_jpeg_or_png_is_refused(
@@ -261,7 +261,7 @@ def test_evidence_that_is_not_a_small_pdf_jpeg_or_png_is_refused(
     assert consent.id is not None
 
     with pytest.raises(error):
-        service.attach_evidence(session, consent.id, data, "form.pdf", superintendent.user)
+        evidence.attach_evidence(session, consent.id, data, "form.pdf", superintendent.user)
     assert consent.evidence_sha256 is None
 
 
@@ -275,9 +275,9 @@ def test_the_signed_form_cannot_be_replaced_or_added_after_revocation(
     service.revoke_consent(session, revoked.id, actor, "withdrawn")
 
     with pytest.raises(Conflict, match="already has its signed form"):
-        service.attach_evidence(session, with_form.id, PNG, "other.png", actor)
+        evidence.attach_evidence(session, with_form.id, PNG, "other.png", actor)
     with pytest.raises(Conflict, match="revoked"):
-        service.attach_evidence(session, revoked.id, PDF, "form.pdf", actor)
+        evidence.attach_evidence(session, revoked.id, PDF, "form.pdf", actor)
 
 
 def test_every_change_is_audited_with_its_actor(session: Session, superintendent: Person) -> None:
