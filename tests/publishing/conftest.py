@@ -1,6 +1,7 @@
 """A committed database, a simulated platform, and an approved post ready to publish."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,13 +46,19 @@ def person(role: Role) -> Person:
     return Person(user, token)
 
 
-@pytest.fixture
-def approved_post(live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]) -> int:
+def newsroom(live_app: TestClient) -> tuple[Person, Person, Person, dict[str, Any]]:
+    """The superintendent, a staff author stewarding an authorized X account, a designee."""
     boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
-    account = live_app.post(
+    account: dict[str, Any] = live_app.post(
         "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
     ).json()
     live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    return boss, author, designee, account
+
+
+@pytest.fixture
+def approved_post(live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]) -> int:
+    _boss, author, designee, account = newsroom(live_app)
     post = live_app.post(
         "/api/v1/posts",
         json={"account_ids": [account["id"]], "text": "Open house on Saturday at 10."},

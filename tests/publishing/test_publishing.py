@@ -17,6 +17,7 @@ from service.publishing import service as publishing
 from service.publishing.models import PublishTarget
 from service.users.models import Role
 from tests.publishing.conftest import (
+    newsroom,
     person,
     person_token,
     post_state,
@@ -147,11 +148,7 @@ def test_revoking_a_consent_flags_the_published_post(
 ) -> None:
     from tests.posts.conftest import grant_consent
 
-    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
-    account = live_app.post(
-        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
-    ).json()
-    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    boss, author, designee, account = newsroom(live_app)
     student = live_app.post(
         "/api/v1/students", json={"full_name": "Jane Doe", "site": "North"}, headers=boss.headers
     ).json()
@@ -231,11 +228,7 @@ def test_tokens_never_reach_the_logs(
     monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
     get_settings.cache_clear()
     caplog.set_level("DEBUG")
-    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
-    account = live_app.post(
-        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
-    ).json()
-    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    boss, author, designee, account = newsroom(live_app)
     secret = "tok-NEVER-LOGGED-8c1f"
     live_app.put(
         f"/api/v1/accounts/{account['id']}/credentials",
@@ -374,11 +367,7 @@ def test_every_publishing_outcome_is_audited(
 def test_a_scheduled_post_waits_for_its_time(
     live_app: TestClient, platform: SimulatedConnector, deferred: list[Job]
 ) -> None:
-    boss, author, designee = person(Role.superintendent), person(Role.staff), person(Role.designee)
-    account = live_app.post(
-        "/api/v1/accounts", json={"url": "https://x.com/RiverbendTech"}, headers=author.headers
-    ).json()
-    live_app.post(f"/api/v1/accounts/{account['id']}/authorize", headers=boss.headers)
+    _boss, author, designee, account = newsroom(live_app)
     at = clock.now() + timedelta(hours=3)
     post = live_app.post(
         "/api/v1/posts",
