@@ -30,7 +30,8 @@ _PHRASES: dict[str, str] = {
         r"bewar\w*",
         r"watch out",
         r"will never ask",
-        r"never (?:asks?|share)",
+        r"never (?:asks?|share|charges?|requests?)",
+        r"(?:do|does|will) not (?:charge|ask for)",
         r"report (?:fake|scam)",
         r"(?:fake|scam) accounts? (?:are|is)",
     ),
@@ -219,7 +220,14 @@ _PHRASES: dict[str, str] = {
         r"(?:students|instructors|staff|faculty|teachers) (?:and|&) (?:instructors|staff"
         r"|students|faculty|teachers)",
         r"our (?:[\w-]+ ){0,3}?(?:students|instructors|staff|program|programme|department|office"
-        r"|team|campus|classes|courses)",
+        r"|team|campus|classes|courses|chapter|classrooms?|labs?|shop|salon|kitchen|clinic"
+        r"|juniors|seniors|freshmen|sophomores|apprentices|trainees|cohorts?|advisors|advisers)",
+        r"(?:the|this) (?:[\w-]+ ){1,2}?(?:program|programme|department)",
+        r"(?:from|by) (?:our |the )?(?:advisors|advisers|instructors|faculty|teachers|coaches)",
+        r"open (?:\d|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|daily|weekdays|until)",
+        r"(?:study|lab|open|drop-in|service|opening) hours",
+        r"book (?:through|via|with|at|online|an appointment|your appointment)",
+        r"front (?:desk|office)",
         r"(?:class|course|program|programme) (?:schedules|updates|info|news|dates)",
         r"enrol(?:l)?ment (?:info|information|details)",
         r"news from",
@@ -229,7 +237,9 @@ _PHRASES: dict[str, str] = {
         r"happenings",
         r"closures",
         r"deadlines",
-        r"student (?:life|work|projects)",
+        r"student(?:-run| run|-led)",
+        r"student (?:life|work|projects|salon|clinic|shop|kitchen|cooks|chefs|teachers|photo\w*"
+        r"|showcase|portfolios?|competitions?)",
     ),
 }
 

@@ -41,6 +41,10 @@ _KIND_WORDS = frozenset(
         " university univ institute inst academy"
     )
 )
+# Whom an office serves ("Student Help Desk"): not an office word alone, fine next to one.
+_OFFICE_FOR = frozenset(skeleton(w) for w in word_list("student students staff family families"))
+# Words of a handle: separators and camel case ("HPCC_Nursing", "HPCCNursing", "hpcc.nursing").
+_HANDLE_TOKENS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "at", "for", "&"})
 
 
@@ -103,6 +107,27 @@ class NameModel:
     domains: tuple[str, ...]
     city: tuple[str, ...]  # skeleton words of the town
     office_words: frozenset[str]
+    name_words: frozenset[str] = frozenset()  # skeleton words of the name and aliases
+
+    def handle_names(self, handle: str) -> tuple[bool, bool]:
+        """Whether a handle carries the institution's name (a long form anywhere in it, or
+        an acronym as one of its words or at its start), and whether it is nothing but the
+        name squashed together ("@HarborPointCollege")."""
+        whole = compact(skeleton(handle.casefold()))
+        if whole in self.compact_forms:
+            return True, True
+        if any(f in whole for f in self.compact_forms):
+            return True, False
+        tokens = {compact(skeleton(t.casefold())) for t in _HANDLE_TOKENS.findall(handle)}
+        short = self.short_forms
+        return bool(tokens.intersection(short)) or any(whole.startswith(f) for f in short), False
+
+    def names_an_office(self, skel: str) -> bool:
+        """A display name made only of office words once the institution's own words are
+        taken out ("Harbor Bursary Office"): an office name that needs nobody's name."""
+        rest = [w for w in display_words(skel) if w not in self.name_words]
+        offices = [w for w in rest if w in self.office_words]
+        return bool(offices) and all(w in self.office_words or w in _OFFICE_FOR for w in rest)
 
     def mentions(self, skel: str) -> bool:
         return bool(
@@ -154,4 +179,5 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
         domains=institution.domains,
         city=tuple(words(skeleton(city))),
         office_words=frozenset(office - STOP_WORDS),
+        name_words=frozenset(w for p in identity for w in display_words(skeleton(p))),
     )

@@ -89,10 +89,15 @@ def _hard(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
     if not scams and {"money", "contact"} <= cues.keys():
         scams = ["lure"]
         cues.setdefault("lure", f'{cues["money"]}" + "{cues["contact"]}')
-    if scams and "warning" not in cues and (mention or s.handle or s.link == "lookalike"):
+    if scams == ["payment"] and _fundraiser(s, cues):
+        scams = []
+    tied = mention or s.handle or s.link == "lookalike" or s.office_name
+    if scams and "warning" not in cues and tied:
         found += [f'bio {SCAMS[kind]} ("{cues[kind]}")' for kind in scams]
+        if s.office_name and not mention:
+            found.append("an office name under a handle with the institution's name")
         case.add(3.5)
-    if s.link == "lookalike":
+    if s.link == "lookalike" and not _own_site(s, cues, scams):
         found.append(f"links to {s.link_host}, which borrows the institution's name")
         case.add(3.0)
     elif s.sensitive and s.link in {"redirect", "redirect_named", "other"} and mention:
@@ -102,12 +107,30 @@ def _hard(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
     return found
 
 
+def _fundraiser(s: Signals, cues: dict[str, str]) -> bool:
+    """A booster club or parent group asking for donations: payment talk is its business,
+    as long as it does not claim to be the institution."""
+    named_as_group = s.remainder_kind == "org" or "org" in s.bio_cues
+    return named_as_group and "claim" not in cues and not s.display_identity
+
+
+def _own_site(s: Signals, cues: dict[str, str], scams: list[str]) -> bool:
+    """A link to a site named after the account itself ("Harbor Point Plumbing" at
+    harborpointplumbing.com) whose name says it is something else, placed elsewhere or
+    reading as a group or business: a name collision, not a borrowed name."""
+    if not s.own_link or not s.remainder or scams or "claim" in cues:
+        return False
+    says_else = s.remainder_kind in {"org", "business", "fan", "parody"} or "disclaimer" in cues
+    return says_else or (s.location_elsewhere and not s.sensitive)
+
+
 def _soft(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[str]:
     """Claims to *be* the institution. Each needs some context besides itself, so a tennis
     club that happens to share the acronym is not taken for the school."""
     found: list[str] = []
-    claim = "claim" in cues and mention
-    takeover = "takeover" in s.bio_cues and mention
+    tied = mention or s.office_name
+    claim = "claim" in cues and tied
+    takeover = "takeover" in s.bio_cues and tied
     context = (
         s.bio_mention
         or s.link in {"official", "lookalike", "redirect_named"}
@@ -117,15 +140,23 @@ def _soft(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
         or takeover
     )
     typo = s.handle is not None and s.handle.kind != "same"
+    # Its name and its name squashed into the handle: both copied, nothing of its own.
+    copied = s.handle_spells and not s.location_elsewhere
     if s.registered_copy:
         found.append(f"display name copies registered {s.registered_copy}")
         case.add(3.0)
-    if s.display_identity and (context or typo):
+    if s.display_identity and (context or typo or copied):
         found.append("display name equals the institution's")
         case.add(2.5)
+        if copied and not (context or typo) and s.handle is None:
+            found.append("handle is the institution's name run together")
+            case.add(1.0)
     elif s.display_identity:
         case.add(0.5, "display name equals the institution's, but nothing else points to it")
-    if s.handle is not None and (context or (typo and s.display_mention) or s.registered_copy):
+    copies_both = copied and s.display_identity
+    if s.handle is not None and (
+        context or (typo and s.display_mention) or s.registered_copy or copies_both
+    ):
         found.append(_handle_reason(s.handle))
         case.add(3.0)
     if claim:

@@ -72,12 +72,17 @@ class Signals:
     homoglyph: bool
     registered_copy: str | None  # "@handle" whose display name is copied
     handle: HandleMatch | None
+    handle_names: bool  # the handle carries the institution's name or acronym
+    handle_spells: bool  # the handle is the institution's name squashed together
+    office_name: bool  # the display name is an office's, institution's words aside
     bio_mention: bool
     bio_cues: dict[str, str]  # category -> phrase; shared between equal bios, do not modify
     display_cues: dict[str, str]
     link: str | None  # official, lookalike, redirect_named, redirect, other
     link_host: str
+    own_link: bool  # the link's host is the account's own name or handle
     location_match: bool
+    location_elsewhere: bool  # a location is given and it is not the institution's town
     age_days: int | None
     followers: int | None
     verified: bool
@@ -111,6 +116,13 @@ def _link(url: str | None, model: NameModel, hosts: dict[str, str]) -> tuple[str
         if any(f in path for f in (*model.compact_forms, *model.short_forms)):
             kind = "redirect_named"
     return kind, host
+
+
+def _own_host(host: str, profile: CandidateProfile) -> bool:
+    """Whether the site is named after the account itself ("Harbor Point Plumbing" at
+    harborpointplumbing.com) rather than after the institution alone."""
+    label = compact(skeleton(host.rsplit(".", 1)[0]))
+    return label in {compact(skeleton(profile.display_name)), compact(skeleton(profile.handle))}
 
 
 def _handle_match(handle: str, nearest: int, edits: int, model: NameModel) -> HandleMatch | None:
@@ -221,12 +233,23 @@ def extract(
         handle = None
         if not registered:
             handle = _handle_match(profile.handle, int(nearest[row]), int(edits[row]), model)
+        handle_names = handle_spells = False
+        if not registered:
+            handle_names, handle_spells = model.handle_names(profile.handle)
+        location_match = bool(model.city) and location.issuperset(model.city)
         bio_mention = model.mentions(skeleton(profile.bio))
         # What an account says only matters once something ties it to the institution;
         # skipping the phrase scan for the rest is most of the batch's time on broad searches.
         said: dict[str, str] = {}
         said_in_name: dict[str, str] = {}
-        if named or campus or bio_mention or handle is not None or link in _RELATED_LINKS:
+        if (
+            named
+            or campus
+            or bio_mention
+            or handle is not None
+            or handle_names
+            or link in _RELATED_LINKS
+        ):
             cached = said_by_bio.get(profile.bio)
             if cached is None:
                 cached = said_by_bio[profile.bio] = cues(plain(profile.bio))
@@ -243,12 +266,17 @@ def extract(
                 homoglyph=(identity or copy is not None) and has_confusable(display_plain),
                 registered_copy=copy,
                 handle=handle,
+                handle_names=handle_names,
+                handle_spells=handle_spells,
+                office_name=handle_names and model.names_an_office(skels[row]),
                 bio_mention=bio_mention,
                 bio_cues=said,
                 display_cues=said_in_name,
                 link=link,
                 link_host=host,
-                location_match=bool(model.city) and location.issuperset(model.city),
+                own_link=link == "lookalike" and _own_host(host, profile),
+                location_match=location_match,
+                location_elsewhere=bool(location) and not location_match,
                 age_days=(now - profile.created_at).days if profile.created_at else None,
                 followers=profile.followers,
                 verified=profile.verified,
