@@ -189,6 +189,8 @@ def _shielded(s: Signals, cues: dict[str, str], case: _Case) -> bool:
 def _unofficial(s: Signals) -> bool:
     """A program, office or campus page in the institution's name, or an office-named page
     whose bio places it at the institution, that is nobody's personal account."""
+    if s.location_elsewhere and not s.bio_mention and s.link != "official":
+        return False  # shares a name, lives elsewhere, never mentions the institution: a collision
     if s.display_mention:
         if s.remainder_kind == "office":  # "HPCC Library": the name says it all
             return True
