@@ -93,3 +93,27 @@ def test_cues_quote_the_phrase() -> None:
 
 def test_a_dm_alone_is_contact_not_a_scam() -> None:
     assert kinds("Confessions welcome, submit via DM") == {"contact"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our old page was disabled, follow us here",
+        "We got hacked! This is our backup",
+        "the previous account was deleted by mistake",
+    ],
+)
+def test_an_accounts_fate_is_a_takeover_story(text: str) -> None:
+    assert "takeover" in cues(plain(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "retired welding instructor (31 yrs). now I just weld art in the barn",
+        "Social club for retired faculty and staff. Monthly breakfast downtown.",
+        "Deleted scenes and outtakes from our film class",
+    ],
+)
+def test_a_persons_retirement_is_not_a_takeover(text: str) -> None:
+    assert "takeover" not in cues(plain(text))

@@ -69,7 +69,13 @@ _PHRASES: dict[str, str] = {
         r"we(?:'ve| have)? moved",
         r"(?:new|backup|alternate|alternative|temporary|replacement) (?:home|page|account|profile)",
         r"(?:old|previous|former) (?:one|account|page|profile)",
+        # An account's fate, not a person's: "our old page was disabled", "we got hacked" —
+        # never a bare "retired" ("retired welding instructor", "retired faculty").
+        r"(?:account|page|profile|handle)\W+(?:\w+\W+){0,3}?"
         r"(?:hacked|compromised|locked|disabled|suspended|deactivated|retired|deleted)",
+        r"(?:hacked|compromised|locked|disabled|suspended|deactivated|deleted) "
+        r"(?:account|page|profile)",
+        r"(?:got|was|were|been) (?:hacked|compromised)",
         r"follow us (?:here|instead|now)",
         r"now (?:the |our )?(?:main|primary)",
         r"now (?:managed|run|operated|handled) by",
