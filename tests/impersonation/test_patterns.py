@@ -192,3 +192,39 @@ def test_office_name_may_say_whom_it_serves(harbor: InstitutionProfile) -> None:
     assert model.names_an_office(skeleton("Harbor Bursary Office"))
     assert not model.names_an_office(skeleton("Student Life"))
     assert not model.names_an_office(skeleton("Port Ellis Sailing Club"))
+
+
+@pytest.mark.parametrize("location", ["United States", "Maine", "Bayside, ME", None])
+def test_a_program_page_at_a_campus_town_or_a_vague_place_is_unofficial(
+    harbor: InstitutionProfile, location: str | None
+) -> None:
+    candidate = profile(
+        handle="HPCCElectrical",
+        display_name="HPCC Electrical Apprenticeship",
+        bio="Updates from our electrical apprenticeship program: schedules and code changes.",
+        location=location,
+    )
+    assert assess(harbor, candidate).verdict == "unofficial_presence"
+
+
+def test_a_name_sharing_page_far_away_that_never_mentions_us_is_benign(
+    harbor: InstitutionProfile,
+) -> None:
+    candidate = profile(
+        handle="hpcc_tennis",
+        display_name="HPCC Tennis Club",
+        bio="Hillside Padel & Court Club. Courts open 8-22.",
+        location="Lisbon, Portugal",
+    )
+    assert assess(harbor, candidate).verdict == "benign"
+
+
+def test_a_program_named_in_the_bio_with_our_acronym_is_unofficial(
+    harbor: InstitutionProfile,
+) -> None:
+    candidate = profile(
+        handle="hpcc_nursing_lab",
+        display_name="Harbor Nursing Lab",
+        bio="Skills lab days and clinical prep. Nursing @ HPCC.",
+    )
+    assert assess(harbor, candidate).verdict == "unofficial_presence"

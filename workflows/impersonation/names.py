@@ -16,6 +16,7 @@ from workflows.impersonation.text import compact, handle_fold, skeleton, word_li
 from workflows.impersonation.vocabulary import CLAIM_WORDS, OFFICE_WORDS, STOP_WORDS
 
 # Words that say what kind of institution it is rather than which one.
+COUNTRY_WORDS = ("united", "states", "usa", "us", "america", "u.s", "u.s.a")
 GENERIC_NAME_WORDS = frozenset(
     word_list(
         "technology tech technical center centre college colleges community school schools"
@@ -108,6 +109,10 @@ class NameModel:
     city: tuple[str, ...]  # skeleton words of the town
     office_words: frozenset[str]
     name_words: frozenset[str] = frozenset()  # skeleton words of the name and aliases
+    # Locations that are not "elsewhere": the campuses' places, the institution's region and
+    # country-level answers ("Oregon", "United States") that say nothing about the town.
+    nearby_words: frozenset[str] = frozenset()
+    broad_words: frozenset[str] = frozenset()
 
     def handle_names(self, handle: str) -> tuple[bool, bool]:
         """Whether a handle carries the institution's name (a long form anywhere in it, or
@@ -180,4 +185,13 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
         city=tuple(words(skeleton(city))),
         office_words=frozenset(office - STOP_WORDS),
         name_words=frozenset(w for p in identity for w in display_words(skeleton(p))),
+        nearby_words=frozenset(
+            w
+            for campus in institution.campuses
+            for w in words(skeleton(campus))
+            if len(w) >= 4 and w not in GENERIC_NAME_WORDS and w not in OFFICE_WORDS
+        ),
+        broad_words=frozenset(
+            [*words(skeleton(" ".join(institution.location.split(",")[1:]))), *COUNTRY_WORDS]
+        ),
     )

@@ -198,7 +198,7 @@ def _unofficial(s: Signals) -> bool:
         return s.remainder_kind == "other" and supported and "personal" not in s.bio_cues
     if not s.bio_mention or "personal" in s.bio_cues:
         return False
-    return s.remainder_kind == "office" or "staff" in s.bio_cues
+    return s.remainder_kind == "office" or s.office_name or "staff" in s.bio_cues
 
 
 def _assess(s: Signals) -> tuple[str, float, list[str]]:

@@ -240,6 +240,14 @@ def extract(
         bio_mention = model.mentions(skeleton(profile.bio))
         # What an account says only matters once something ties it to the institution;
         # skipping the phrase scan for the rest is most of the batch's time on broad searches.
+        elsewhere = (
+            bool(location)
+            and not location_match
+            and not location & model.nearby_words
+            and not location <= model.broad_words
+        )
+        if identity and elsewhere and not bio_mention and not fuzzy and len(shown[row]) <= 5:
+            identity = False  # an acronym, far away, never naming us: a collision (README)
         said: dict[str, str] = {}
         said_in_name: dict[str, str] = {}
         if (
@@ -276,7 +284,7 @@ def extract(
                 link_host=host,
                 own_link=link == "lookalike" and _own_host(host, profile),
                 location_match=location_match,
-                location_elsewhere=bool(location) and not location_match,
+                location_elsewhere=elsewhere,
                 age_days=(now - profile.created_at).days if profile.created_at else None,
                 followers=profile.followers,
                 verified=profile.verified,
