@@ -72,3 +72,24 @@ def test_bad_now_is_refused(dev_set: Path) -> None:
     args += ["--profiles", str(dev_set / "profiles.jsonl"), "--now", "next tuesday"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0
+
+
+INDEPENDENT = Path(__file__).parent / "independent"
+
+
+def test_an_independently_written_set_meets_the_targets() -> None:
+    """Written by hand for another fictional institution, without reading the scorer; its
+    errors were then used to generalise the rules, so it guards against regressions."""
+    lakeshore = INDEPENDENT / "lakeshore"
+    rows = score(lakeshore / "institution.yaml", lakeshore / "profiles.jsonl")
+    check_targets(lakeshore / "labels.jsonl", rows)
+
+
+def test_the_held_out_set_does_not_regress() -> None:
+    """Held out while the rules were written, and still just short of the targets (see
+    BENCHMARKS.md): these floors are today's figures, to be raised, never lowered."""
+    pinecrest = INDEPENDENT / "pinecrest"
+    rows = score(pinecrest / "institution.yaml", pinecrest / "profiles.jsonl")
+    found = metrics(pinecrest / "labels.jsonl", rows)
+    assert found.missing == 0
+    assert found.f1 >= 0.949 and found.benign_fpr <= 0.038 and found.accuracy >= 0.947, found
