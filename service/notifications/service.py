@@ -17,7 +17,8 @@ then the message is given up and kept, with its last error, for someone to look 
 """
 
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -131,6 +132,28 @@ def _attempt(session: Session, mail: OutgoingMail, settings: Settings) -> bool:
     return sent
 
 
+def _deliver_each(
+    open_session: Callable[[], AbstractContextManager[Session]],
+    due_by: Callable[[], datetime | None],
+    limit: int,
+) -> int:
+    """Claim, send and record one message per session until none is left or `limit` is hit;
+    ids only move forward, so a message that just failed is not taken twice in one run."""
+    settings = get_settings()
+    if settings.smtp_host is None:
+        return 0
+    sent, after = 0, 0
+    for _ in range(limit):
+        with open_session() as session:
+            mail = _claim_next(session, after, due_by())
+            if mail is None:
+                break
+            sent += _attempt(session, mail, settings)
+            assert mail.id is not None
+            after = mail.id
+    return sent
+
+
 def deliver_pending(session: Session, limit: int = 100, *, due_only: bool = False) -> int:
     """Send unsent mail with the caller's session, one message at a time, flushing each and
     committing nothing; returns how many went out.
@@ -139,33 +162,12 @@ def deliver_pending(session: Session, limit: int = 100, *, due_only: bool = Fals
     for its retry is attempted too (given-up mail never is). Scheduled delivery is
     `deliver_in_own_session`, which honours the backoff and commits each message.
     """
-    settings = get_settings()
-    if settings.smtp_host is None:
-        return 0
-    sent, after = 0, 0
-    for _ in range(limit):
-        mail = _claim_next(session, after, clock.now() if due_only else None)
-        if mail is None:
-            break
-        sent += _attempt(session, mail, settings)
-        assert mail.id is not None
-        after = mail.id
-    return sent
+    return _deliver_each(
+        lambda: nullcontext(session), lambda: clock.now() if due_only else None, limit
+    )
 
 
 @job("imprimatur.deliver_mail")
 def deliver_in_own_session(limit: int = 100) -> int:
     """Send the mail that is due, each message in its own committed transaction."""
-    settings = get_settings()
-    if settings.smtp_host is None:
-        return 0
-    sent, after = 0, 0
-    for _ in range(limit):
-        with session_scope() as session:
-            mail = _claim_next(session, after, clock.now())
-            if mail is None:
-                break
-            sent += _attempt(session, mail, settings)
-            assert mail.id is not None
-            after = mail.id
-    return sent
+    return _deliver_each(session_scope, clock.now, limit)
