@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service import clock, migrations, ratelimit
+from service import clock, db, jobs, migrations, ratelimit
 from service.app import create_app
 from service.auth import service as auth
 from service.db import get_engine, get_session, make_engine
@@ -188,6 +188,18 @@ def app(session: Session, settings: Settings) -> Iterator[TestClient]:
     application.dependency_overrides[get_session] = request_session
     with TestClient(application, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> list[jobs.Job]:
+    """Jobs deferred by committed requests, collected to run by hand instead of on threads."""
+    collected: list[jobs.Job] = []
+
+    def collect(session: Session) -> None:
+        collected.extend(session.info.pop(jobs.DEFERRED, []))
+
+    monkeypatch.setattr(db, "run_deferred", collect)
+    return collected
 
 
 @dataclass

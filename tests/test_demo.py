@@ -3,14 +3,12 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from service import db, demo, jobs
+from service import demo
 from service.db import session_scope
 
 
-def test_the_demo_staff_member_can_take_a_post_to_publication(
-    live_app: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(db, "run_deferred", jobs.discard_deferred)  # publishing is tested elsewhere
+@pytest.mark.usefixtures("deferred")  # the publishing job it starts is tested elsewhere
+def test_the_demo_staff_member_can_take_a_post_to_publication(live_app: TestClient) -> None:
     with session_scope() as session:
         tokens = {user.email: token for user, token in demo._seed(session)}
     with session_scope() as session:

@@ -7,8 +7,8 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 
-from service.settings import Settings, get_settings
-from tests.posts.test_notifications import MAIL_FROM, Mailbox, SmtpServer, free_port
+from service.settings import Settings
+from tests.posts.test_notifications import Mailbox, SmtpServer, configured_smtp
 
 
 @dataclass
@@ -35,13 +35,8 @@ class BouncingMailbox(Mailbox):
 @pytest.fixture
 def smtp(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     """SMTP settings naming a free local port, with no server on it until `start()`."""
-    server = SmtpServer(free_port(), mailbox=BouncingMailbox())
-    monkeypatch.setenv("IMPRIMATUR_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("IMPRIMATUR_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("IMPRIMATUR_MAIL_FROM", MAIL_FROM)
-    get_settings.cache_clear()
-    yield server
-    server.stop()
+    with configured_smtp(monkeypatch, BouncingMailbox()) as server:
+        yield server
 
 
 @pytest.fixture

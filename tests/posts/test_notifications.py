@@ -9,6 +9,7 @@ import email
 import socket
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -101,17 +102,26 @@ class SmtpServer:
             self.controller = None
 
 
-@pytest.fixture
-def smtp(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    """SMTP settings naming a free local port, with no server on it yet. Request it before
-    `app`/`live_app` so that the settings are in place before the application is built."""
-    server = SmtpServer(free_port())
+@contextmanager
+def configured_smtp(monkeypatch: pytest.MonkeyPatch, mailbox: Mailbox) -> Iterator[SmtpServer]:
+    """SMTP settings naming a free local port, with no server on it until `start()`."""
+    server = SmtpServer(free_port(), mailbox=mailbox)
     monkeypatch.setenv("IMPRIMATUR_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("IMPRIMATUR_SMTP_PORT", str(server.port))
     monkeypatch.setenv("IMPRIMATUR_MAIL_FROM", MAIL_FROM)
     get_settings.cache_clear()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """Request it before `app`/`live_app` so that the settings are in place before the
+    application is built."""
+    with configured_smtp(monkeypatch, Mailbox()) as server:
+        yield server
 
 
 @pytest.fixture

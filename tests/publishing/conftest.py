@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 
 import connectors
 from connectors.simulated import SimulatedConnector
-from service import db
 from service.auth import service as auth
 from service.db import session_scope
 from service.jobs import Job
@@ -25,18 +24,6 @@ def platform(
     simulated = SimulatedConnector(published_path=tmp_path / "published.jsonl")
     monkeypatch.setattr(connectors, "get", lambda name, settings=None: simulated)
     return simulated
-
-
-@pytest.fixture
-def deferred(monkeypatch: pytest.MonkeyPatch) -> list[Job]:
-    """Jobs deferred by committed requests, collected to run by hand instead of on threads."""
-    jobs: list[Job] = []
-
-    def collect(session: object) -> None:
-        jobs.extend(session.info.pop("deferred_jobs", []))  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(db, "run_deferred", collect)
-    return jobs
 
 
 def person(role: Role) -> Person:

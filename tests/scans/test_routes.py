@@ -5,7 +5,6 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from service import db
 from service.app import create_app
 from service.auth import service as auth
 from service.db import session_scope
@@ -14,18 +13,6 @@ from service.scans import service as scans
 from service.users import service as users
 from tests.conftest import Person
 from tests.scans.conftest import IMPOSTORS
-
-
-@pytest.fixture
-def deferred(monkeypatch: pytest.MonkeyPatch) -> list[Job]:
-    """Jobs deferred by committed requests, kept to run by hand instead of on threads."""
-    jobs: list[Job] = []
-
-    def collect(session: object) -> None:
-        jobs.extend(session.info.pop("deferred_jobs", []))  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(db, "run_deferred", collect)
-    return jobs
 
 
 @pytest.fixture
