@@ -18,7 +18,7 @@ from service.posts.models import (
     RevisionPublic,
     ThirdPartyDeclaration,
 )
-from service.posts.service import current_revision, decisions_of
+from service.posts.service import current_revision
 from service.publishing import service as publishing
 from service.publishing.models import PublicationPublic
 from service.users.models import User
@@ -44,7 +44,9 @@ def to_public(session: Session, post: Post) -> PostPublic:
     media = session.exec(select(PostMedia).where(col(PostMedia.id).in_(revision.media_ids))).all()
     results = checks.stored_results(revision)
     approvals = [
-        d.reviewer_role for d in decisions_of(session, revision) if d.decision == "approve"
+        d.reviewer_role
+        for d, _ in decisions
+        if d.revision_id == revision.id and d.decision == "approve"
     ]
     return PostPublic(
         id=post.id or 0,
