@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -37,7 +38,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = os.environ.get("IMPRIMATUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def service_unavailable(message: str) -> None:
+def service_unavailable(message: str) -> NoReturn:
     """Skip, saying why — except under CI, where a missing service is a failure."""
     if IN_CI:
         pytest.fail(message + " (CI must run every test)", pytrace=False)

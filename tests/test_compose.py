@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from service.settings import Settings
+from tests.conftest import service_unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -26,7 +27,6 @@ ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 APP_SERVICES = ("migrate", "api", "worker", "beat")
 # Required in production and so present, uncommented, in .env.example.
 REQUIRED_IN_ENV_EXAMPLE = {
@@ -111,13 +111,10 @@ def compose_config(
 def compose_tool() -> list[str]:
     command = compose_command()
     if command is None:
-        reason = (
+        service_unavailable(
             "neither `docker compose` nor `docker-compose` is installed, so docker-compose.yml "
             "cannot be validated (apt-get install docker-compose)"
         )
-        if IN_CI:
-            pytest.fail(reason + "; CI must validate it", pytrace=False)
-        pytest.skip(reason)
     return command
 
 
