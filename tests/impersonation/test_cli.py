@@ -77,19 +77,13 @@ def test_bad_now_is_refused(dev_set: Path) -> None:
 INDEPENDENT = Path(__file__).parent / "independent"
 
 
-def test_an_independently_written_set_meets_the_targets() -> None:
-    """Written by hand for another fictional institution, without reading the scorer; its
-    errors were then used to generalise the rules, so it guards against regressions."""
-    lakeshore = INDEPENDENT / "lakeshore"
-    rows = score(lakeshore / "institution.yaml", lakeshore / "profiles.jsonl")
-    check_targets(lakeshore / "labels.jsonl", rows)
+INDEPENDENT_SETS = sorted(path.name for path in INDEPENDENT.iterdir() if path.is_dir())
 
 
-def test_the_held_out_set_does_not_regress() -> None:
-    """Held out while the rules were written, and still just short of the targets (see
-    BENCHMARKS.md): these floors are today's figures, to be raised, never lowered."""
-    pinecrest = INDEPENDENT / "pinecrest"
-    rows = score(pinecrest / "institution.yaml", pinecrest / "profiles.jsonl")
-    found = metrics(pinecrest / "labels.jsonl", rows)
-    assert found.missing == 0
-    assert found.f1 >= 0.949 and found.benign_fpr <= 0.038 and found.accuracy >= 0.947, found
+@pytest.mark.parametrize("name", INDEPENDENT_SETS)
+def test_independently_written_sets_meet_the_targets(name: str) -> None:
+    """Each written by hand for another fictional institution by someone who never read the
+    scorer (tests/impersonation/independent/README.md says which were held out)."""
+    folder = INDEPENDENT / name
+    rows = score(folder / "institution.yaml", folder / "profiles.jsonl")
+    check_targets(folder / "labels.jsonl", rows)

@@ -113,14 +113,15 @@ _PHRASES: dict[str, str] = {
         r"(?:id|ssn) (?:number|card|photo)",
         r"passwords?|passcodes?",
         r"log ?in (?:details|info|credentials)",
-        r"credentials",
+        r"(?:log ?in|account|your|portal|sign-?in) credentials",
         r"\bssn\b|social security",
         r"bank (?:details|account|info)",
         r"(?:account|card|routing) (?:number|details)",
         r"verification code|one[- ]time code|\botp\b|\bpin\b",
         r"date of birth",
         r"verify your (?:identity|account|details|information)",
-        r"(?:photo|screenshot|scan|copy) of your (?:id|card|license|licence|passport)",
+        r"(?:photo|picture|screenshot|scan|copy) of your (?:[\w']+ )?(?:id|card|license|licence"
+        r"|passport)",
     ),
     "private": _any(
         _REACH + r"(?: now| today| directly| privately)?(?: to)? (?:claim|reserve|secure"
@@ -189,6 +190,8 @@ _PHRASES: dict[str, str] = {
         r"no spam",
         r"volunteers?",
         r"non-?profit|charity",
+        r"community (?:[\w-]+ ){0,2}?(?:club|league|group|organi[sz]ation|team)",
+        r"\bunion\b|\blocal \d+|organized",
     ),
     "personal": _any(
         r"\b(?:i|i'm|im|my|me|mine)\b",
@@ -223,6 +226,17 @@ _PHRASES: dict[str, str] = {
     "staff": _any(
         r"posted by",
         r"run by (?:the|our)",
+        r"supervised by",
+        r"(?:directed|coached|taught|led) by (?:mr|ms|mrs|dr|coach)\b",
+        r"(?:coach|principal|librarian|counselor|director|advis[eo]rs?)[:,]? (?:mr\.? |ms\.? "
+        r"|mrs\.? |dr\.? )?[^\W\d_]{3,}",
+        r"(?:kept|maintained|managed|moderated|run) by (?:the |our )?(?:[\w-]+ ){0,2}?"
+        r"(?:instructors?|teachers?|staff|faculty|advis[eo]rs?|coach\w*)",
+        r"(?:instructor|teacher|staff|faculty|advis[eo]r|coach)-(?:run|managed|led|kept)",
+        r"advis[eo]rs?:",
+        r"coaching staff",
+        r"student-produced",
+        r"\w+ (?:dept|department)\b",
         r"(?:students|instructors|staff|faculty|teachers) (?:and|&) (?:instructors|staff"
         r"|students|faculty|teachers)",
         r"our (?:[\w-]+ ){0,3}?(?:students|instructors|staff|program|programme|department|office"

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 from workflows.impersonation.institution import InstitutionProfile
 from workflows.impersonation.text import compact, handle_fold, skeleton, word_list, words
-from workflows.impersonation.vocabulary import CLAIM_WORDS, OFFICE_WORDS, STOP_WORDS
+from workflows.impersonation.vocabulary import (
+    CLAIM_WORDS,
+    OFFICE_WORDS,
+    REGION_ABBREVIATIONS,
+    STOP_WORDS,
+)
 
 # Words that say what kind of institution it is rather than which one.
 COUNTRY_WORDS = ("united", "states", "usa", "us", "america", "u.s", "u.s.a")
@@ -71,6 +76,26 @@ def acronyms(names: Iterable[str]) -> set[str]:
     return found
 
 
+def _head(name: str) -> str:
+    """The distinctive words before the first generic one ("Pinecrest Valley")."""
+    tokens = [t.strip(",.") for t in name.split()]
+    if tokens and tokens[0].casefold() == "the":
+        tokens = tokens[1:]
+    head = []
+    for token in tokens:
+        if token.casefold() in GENERIC_NAME_WORDS:
+            break
+        head.append(token)
+    return " ".join(head)
+
+
+def _heads(institution: InstitutionProfile) -> set[str]:
+    """Heads of the institution's and its campuses' names, long enough not to be a word."""
+    found = {_head(institution.name)}
+    found.update(_campus_head(c) for c in institution.campuses)
+    return {h for h in found if len(compact(h)) >= 5}
+
+
 def _core_variants(name: str) -> set[str]:
     """The distinctive head of the name followed by a shortened tail that still ends in what
     kind of place it is: "Moore Norman Tech" for "Moore Norman Technology Center", but not
@@ -86,6 +111,9 @@ def _core_variants(name: str) -> set[str]:
     variants: set[str] = set()
     if not core or all(t in GENERIC_NAME_WORDS for t in core):
         return variants
+    if tail[-2:] == ["school", "district"]:  # "Sotol County ISD", "Harborview Unified SD"
+        kinds = ("sd", "isd", "usd") if tail[-3:-2] == ["unified"] else ("sd", "isd")
+        variants.update(" ".join([*core, *tail[:-2], kind]) for kind in kinds)
     for end in range(1, len(tail) + 1):
         options: list[list[str]] = [[]]
         for word in tail[:end]:
@@ -94,10 +122,57 @@ def _core_variants(name: str) -> set[str]:
     return variants
 
 
+# A campus is often called by its level alone ("Harborview High" for Harborview High School).
+_LEVELS = {"high": "hs", "middle": "ms", "elementary": "es", "primary": "ps", "academy": ""}
+_CAMPUS_TAILS = frozenset({"school", "campus"})
+
+
+def campus_variants(campus: str) -> set[str]:
+    """Short forms a school goes by: without its trailing "School", with its level abbreviated
+    ("Seacliff MS", "Pelican Point Elem", "Cottonwood ES"). Other campus names are kept whole:
+    "Deschutes River" of Deschutes River Campus is a river."""
+    tokens = [t.strip(",.") for t in campus.split()]
+    core = tokens[:-1] if tokens and tokens[-1].casefold() in _CAMPUS_TAILS else tokens
+    if len(core) < 2 or core[-1].casefold() not in _LEVELS:
+        return {campus}
+    head, level = core[:-1], core[-1].casefold()
+    variants = {campus, " ".join(core)}
+    if abbreviation := _LEVELS[level]:
+        variants.add(" ".join([*head, abbreviation.upper()]))
+    if level == "elementary":
+        variants.add(" ".join([*head, "Elem"]))
+    return variants
+
+
+def _campus_head(campus: str) -> str:
+    """The name part of a school's name ("Cottonwood" of Cottonwood Elementary School)."""
+    tokens = campus.split()
+    if tokens and tokens[-1].casefold() in _CAMPUS_TAILS:
+        tokens = tokens[:-1]
+    return " ".join(tokens[:-1]) if len(tokens) >= 2 and tokens[-1].casefold() in _LEVELS else ""
+
+
+def campus_initials(campuses: Iterable[str]) -> set[str]:
+    """ "HHS" for Harborview High School: how students and staff write it, but three letters
+    name many schools, so these count only next to other evidence."""
+    found = set()
+    for campus in campuses:
+        tokens = [t for t in campus.split() if t.casefold() not in _ACRONYM_SKIP]
+        if len(tokens) >= 3 and _campus_head(campus):
+            found.add("".join(t[0] for t in tokens).upper())
+    return found
+
+
 @dataclass(frozen=True)
 class NameModel:
     identity: re.Pattern[str] | None  # the institution itself
+    long_identity: re.Pattern[str] | None  # ... without the short forms (acronyms)
     campus: re.Pattern[str] | None
+    campus_initials: re.Pattern[str] | None
+    heads: re.Pattern[str] | None  # "Ironwood" of Ironwood Regional Career & Technical Center
+    initials: frozenset[str]  # campus initials, casefolded
+    departments: re.Pattern[str] | None
+    head_compacts: tuple[str, ...]  # the heads, skeleton alphanumerics
     identity_phrases: tuple[str, ...]  # skeleton phrases, for fuzzy display comparison
     compact_forms: tuple[str, ...]  # skeleton, alphanumerics only, 6+ long: found inside URLs
     short_forms: tuple[str, ...]  # 3-5 long (acronyms): must be a whole domain label
@@ -113,6 +188,17 @@ class NameModel:
     # country-level answers ("Oregon", "United States") that say nothing about the town.
     nearby_words: frozenset[str] = frozenset()
     broad_words: frozenset[str] = frozenset()
+
+    def carries_long_form(self, handle: str) -> bool:
+        """Whether a handle holds the institution's name, not merely its acronym."""
+        whole = compact(skeleton(handle.casefold()))
+        return any(f in whole for f in self.compact_forms)
+
+    def handle_has_partial(self, handle: str) -> bool:
+        """A handle holding a campus's initials as a word or a name head run together."""
+        tokens = {t.casefold() for t in _HANDLE_TOKENS.findall(handle)}
+        whole = compact(skeleton(handle.casefold()))
+        return bool(tokens & self.initials) or any(h in whole for h in self.head_compacts)
 
     def handle_names(self, handle: str) -> tuple[bool, bool]:
         """Whether a handle carries the institution's name (a long form anywhere in it, or
@@ -134,9 +220,20 @@ class NameModel:
         offices = [w for w in rest if w in self.office_words]
         return bool(offices) and all(w in self.office_words or w in _OFFICE_FOR for w in rest)
 
-    def mentions(self, skel: str) -> bool:
+    def places(self, skel: str) -> bool:
+        """Whether text places an account at the institution: naming it, a campus (also by
+        its initials) or one of the departments its administrator listed."""
+        return self.mentions(skel) or bool(
+            (self.campus_initials and self.campus_initials.search(skel))
+            or (self.departments and self.departments.search(skel))
+        )
+
+    def mentions(self, skel: str, *, short_forms: bool = True) -> bool:
+        """Whether text names the institution, a campus or a registered handle; without
+        `short_forms`, an acronym alone does not count."""
+        identity = self.identity if short_forms else self.long_identity
         return bool(
-            (self.identity and self.identity.search(skel))
+            (identity and identity.search(skel))
             or (self.campus and self.campus.search(skel))
             or (self.registered_handles and self.registered_handles.search(skel))
         )
@@ -145,6 +242,14 @@ class NameModel:
 def display_words(skel: str) -> list[str]:
     """A display name's words without claims ("Official") and filler, to compare names."""
     return [w for w in words(skel) if w not in CLAIM_WORDS and w not in STOP_WORDS]
+
+
+def _broad_words(location: str) -> frozenset[str]:
+    """The institution's region and country, as written and abbreviated: a location made of
+    these alone says nothing about the town."""
+    region = words(" ".join(location.split(",")[1:]).casefold())
+    abbreviated = [REGION_ABBREVIATIONS[w] for w in region if w in REGION_ABBREVIATIONS]
+    return frozenset(skeleton(w) for w in [*region, *abbreviated, *COUNTRY_WORDS])
 
 
 def build_name_model(institution: InstitutionProfile) -> NameModel:
@@ -158,7 +263,10 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
         key = " ".join(display_words(skeleton(account.display_name)))
         if key and key not in identity_words:
             registered.setdefault(key, "@" + account.handle)
+    # Lengths are of the name as written: the skeleton of "MRUSD" is "rnrusd", still an acronym.
+    long_names = {p for p in identity if len(compact(p.casefold())) >= 6}
     compacted = {compact(skeleton(p)) for p in identity}
+    long_compacts = {compact(skeleton(p)) for p in long_names}
     handles = {a.handle for a in institution.official_accounts}
     city = institution.location.split(",")[0] if institution.location else ""
     office = set(OFFICE_WORDS)
@@ -167,10 +275,16 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
             office.update(skeleton(w) for w in (word, *_ABBREVIATIONS.get(word, ())))
     return NameModel(
         identity=_phrase_pattern(identity),
-        campus=_phrase_pattern(institution.campuses),
+        long_identity=_phrase_pattern(long_names),
+        campus=_phrase_pattern(v for c in institution.campuses for v in campus_variants(c)),
+        campus_initials=_phrase_pattern(campus_initials(institution.campuses)),
+        heads=_phrase_pattern(_heads(institution)),
+        departments=_phrase_pattern(institution.departments),
+        initials=frozenset(i.casefold() for i in campus_initials(institution.campuses)),
+        head_compacts=tuple(compact(skeleton(h.casefold())) for h in _heads(institution)),
         identity_phrases=tuple(sorted(identity_words - {""})),
-        compact_forms=tuple(sorted(f for f in compacted if len(f) >= 6)),
-        short_forms=tuple(sorted(f for f in compacted if 3 <= len(f) < 6)),
+        compact_forms=tuple(sorted(long_compacts)),
+        short_forms=tuple(sorted(f for f in compacted - long_compacts if len(f) >= 3)),
         registered_displays=registered,
         official_folds=tuple(
             (a.platform.value, a.handle, handle_fold(a.handle))
@@ -191,7 +305,5 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
             for w in words(skeleton(campus))
             if len(w) >= 4 and w not in GENERIC_NAME_WORDS and w not in OFFICE_WORDS
         ),
-        broad_words=frozenset(
-            [*words(skeleton(" ".join(institution.location.split(",")[1:]))), *COUNTRY_WORDS]
-        ),
+        broad_words=_broad_words(institution.location),
     )

@@ -100,7 +100,7 @@ def _hard(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
     if s.link == "lookalike" and not _own_site(s, cues, scams):
         found.append(f"links to {s.link_host}, which borrows the institution's name")
         case.add(3.0)
-    elif s.sensitive and s.link in {"redirect", "redirect_named", "other"} and mention:
+    elif s.sensitive and s.link in {"redirect", "redirect_named", "other"} and s.display_mention:
         remainder = as_written(s.display_name, s.remainder)
         found.append(f'a "{remainder}" page whose link leaves the institution\'s domains')
         case.add(2.5)
@@ -108,10 +108,12 @@ def _hard(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
 
 
 def _fundraiser(s: Signals, cues: dict[str, str]) -> bool:
-    """A booster club or parent group asking for donations: payment talk is its business,
-    as long as it does not claim to be the institution."""
-    named_as_group = s.remainder_kind == "org" or "org" in s.bio_cues
-    return named_as_group and "claim" not in cues and not s.display_identity
+    """A booster club, parent group or local business naming its price: payment talk is its
+    business, as long as it does not claim to be the institution."""
+    says_else = s.remainder_kind in {"org", "business"} or not {"org", "disclaimer"}.isdisjoint(
+        cues
+    )
+    return says_else and "claim" not in cues and not s.display_identity
 
 
 def _own_site(s: Signals, cues: dict[str, str], scams: list[str]) -> bool:
@@ -192,13 +194,33 @@ def _unofficial(s: Signals) -> bool:
     if s.location_elsewhere and not s.bio_mention and s.link != "official":
         return False  # shares a name, lives elsewhere, never mentions the institution: a collision
     if s.display_mention:
-        if s.remainder_kind == "office":  # "HPCC Library": the name says it all
-            return True
-        supported = s.bio_mention or s.link == "official" or "staff" in s.bio_cues
+        if s.remainder_kind == "office" or s.names_program:  # "HPCC Library", "PVTI Culinary
+            return True  # Demos": the name says it all
+        supported = s.bio_places or s.link == "official" or "staff" in s.bio_cues
         return s.remainder_kind == "other" and supported and "personal" not in s.bio_cues
-    if not s.bio_mention or "personal" in s.bio_cues:
+    if "personal" in s.bio_cues or "org" in s.bio_cues:
+        return False  # a person's or an independent group's page, in the bio's own words
+    if s.display_partial and _partial_presence(s):
+        return True
+    if not s.bio_mention:
         return False
     return s.remainder_kind == "office" or s.office_name or "staff" in s.bio_cues
+
+
+def _partial_presence(s: Signals) -> bool:
+    """ "Ironwood Welding Shop", "RFMS Coyotes Athletics": only the head of the name or a
+    campus's initials, so the page must be placed at the institution (its bio, its link, or
+    staff speaking in its town) and read as a program or be run by staff. A site of its own
+    or a group's voice makes it a neighbour that shares the name: the town's library, a
+    dance studio near the school, the employees' union."""
+    if s.link in {"other", "redirect"}:
+        return False
+    staff = "staff" in s.bio_cues
+    placed = s.bio_places or s.link == "official" or (s.location_match and staff)
+    if s.partial_kind == "handle":
+        return placed and staff
+    program = s.partial_kind in {"office", "program"}
+    return placed and (program or staff or s.link == "official")
 
 
 def _assess(s: Signals) -> tuple[str, float, list[str]]:

@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 
 from workflows.impersonation.images import ImageFingerprint, ImageMatch, closest_match
 from workflows.impersonation.institution import CandidateProfile, InstitutionProfile
-from workflows.impersonation.lexicon import cues
+from workflows.impersonation.lexicon import SCAMS, cues
 from workflows.impersonation.names import NameModel, display_words
 from workflows.impersonation.text import (
     compact,
@@ -75,6 +75,11 @@ class Signals:
     handle_names: bool  # the handle carries the institution's name or acronym
     handle_spells: bool  # the handle is the institution's name squashed together
     office_name: bool  # the display name is an office's, institution's words aside
+    names_program: bool  # beside the institution's name, a program or office and more
+    # Only the head of its name or a campus's ("Ironwood Welding Shop"), and what the rest is
+    display_partial: bool
+    partial_kind: str
+    bio_places: bool  # the bio names the institution, a campus (initials too) or a department
     bio_mention: bool
     bio_cues: dict[str, str]  # category -> phrase; shared between equal bios, do not modify
     display_cues: dict[str, str]
@@ -151,6 +156,8 @@ def _remainder_kind(rest: Sequence[str], display_plain: str, model: NameModel) -
     found = set(rest)
     if found & PARODY_WORDS:
         return "parody"
+    if found <= model.office_words and not found <= ORG_WORDS | FAN_WORDS:
+        return "office"  # "Family Services", a listed "Family Engagement" department
     if found & ORG_WORDS:
         return "org"
     if found & FAN_WORDS or CLASS_OF.search(display_plain):
@@ -185,6 +192,42 @@ def _nearest_official(folds: list[str], model: NameModel) -> tuple[np.ndarray, n
     edits = allowed[np.arange(len(folds)), nearest]
     nearest[edits == beyond] = -1
     return nearest, edits
+
+
+def _other_region(location: str | None, model: NameModel) -> bool:
+    """A town of the same name in another region: "Harborview, Alaska" for Harborview,
+    Oregon. Only a region the location spells out counts; none given is no conflict."""
+    parts = (location or "").split(",")[1:]
+    known = model.broad_words | model.nearby_words | set(model.city)
+    for part in parts:
+        named = [w for w in words(skeleton(part)) if not w.isdigit()]
+        if named and not set(named) <= known:
+            return True
+    return False
+
+
+def _partial_mention(skel: str, handle: str, model: NameModel) -> tuple[bool, str]:
+    """Whether the display name (or failing that, the handle) carries only the head of the
+    institution's or a campus's name, or a campus's initials ("Ironwood Welding Shop",
+    "RFMS Coyotes Athletics", "Javelina Library" under @ASHSLibrary), and what the rest of the
+    display name is: office, program (an office word among others), other, or "handle" when
+    only the handle carries it."""
+    spans = [
+        m.span()
+        for pattern in (model.heads, model.campus_initials)
+        if pattern is not None
+        for m in pattern.finditer(skel)
+    ]
+    rest = skel
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    if not spans:
+        return model.handle_has_partial(handle), "handle"
+    remainder = display_words(rest)
+    kind = _remainder_kind(remainder, skel, model)
+    if kind == "other" and not model.office_words.isdisjoint(remainder):
+        kind = "program"
+    return True, kind
 
 
 def _split_display(skel: str, model: NameModel) -> tuple[bool, list[str]]:
@@ -236,7 +279,11 @@ def extract(
         handle_names = handle_spells = False
         if not registered:
             handle_names, handle_spells = model.handle_names(profile.handle)
-        location_match = bool(model.city) and location.issuperset(model.city)
+        location_match = (
+            bool(model.city)
+            and location.issuperset(model.city)
+            and not _other_region(profile.location, model)
+        )
         bio_mention = model.mentions(skeleton(profile.bio))
         # What an account says only matters once something ties it to the institution;
         # skipping the phrase scan for the rest is most of the batch's time on broad searches.
@@ -246,13 +293,29 @@ def extract(
             and not location & model.nearby_words
             and not location <= model.broad_words
         )
-        if identity and elsewhere and not bio_mention and not fuzzy and len(shown[row]) <= 5:
-            identity = False  # an acronym, far away, never naming us: a collision (README)
+        image = closest_match(profile.image, references) if profile.image else None
+        if elsewhere and link != "official" and handle is None and not fuzzy:
+            whole = skels[row] + "\n" + skeleton(profile.bio)
+            copied_logo = image is not None and image.is_copy
+            carried = copied_logo or model.carries_long_form(profile.handle)
+            office_page = _remainder_kind(rest, display_plain, model) == "office"
+            scam = not SCAMS.keys().isdisjoint(cues(plain(profile.bio)))
+            if not (model.mentions(whole, short_forms=False) or carried or office_page or scam):
+                # Only the acronym, far away, never our name: a collision (README), even
+                # when its own domain carries those letters (pvti.nl).
+                named = campus = identity = bio_mention = handle_names = False
+                rest = display_words(skels[row])
+                link = "other" if link == "lookalike" else link
+        kind = _remainder_kind(rest, display_plain, model)
+        partial, partial_kind = False, ""
+        if not (named or campus):
+            partial, partial_kind = _partial_mention(skels[row], profile.handle, model)
         said: dict[str, str] = {}
         said_in_name: dict[str, str] = {}
         if (
             named
             or campus
+            or partial
             or bio_mention
             or handle is not None
             or handle_names
@@ -269,7 +332,11 @@ def extract(
                 display_mention=named or campus,
                 display_name=profile.display_name,
                 remainder=tuple(rest),
-                remainder_kind=_remainder_kind(rest, display_plain, model),
+                remainder_kind=kind,
+                names_program=kind == "other" and not model.office_words.isdisjoint(rest),
+                display_partial=partial,
+                partial_kind=partial_kind,
+                bio_places=bio_mention or model.places(skeleton(profile.bio)),
                 sensitive=not SENSITIVE_WORDS.isdisjoint(rest),
                 homoglyph=(identity or copy is not None) and has_confusable(display_plain),
                 registered_copy=copy,
@@ -288,7 +355,7 @@ def extract(
                 age_days=(now - profile.created_at).days if profile.created_at else None,
                 followers=profile.followers,
                 verified=profile.verified,
-                image=closest_match(profile.image, references) if profile.image else None,
+                image=image,
             )
         )
     return out

@@ -30,13 +30,13 @@ FAN_WORDS = _skeletons(
         "fan fans fanpage fanclub memories love i heart lover lovers nation pride proud spirit"
     )
     + word_list("stan forever family fam grad grads graduates alum alums alumni alumnae alumnus")
-    + word_list("moments throwback throwbacks nostalgia")
+    + word_list("moments throwback throwbacks nostalgia retired retirees retiree")
 )
-BUSINESS_WORDS = _skeletons(word_list("llc inc ltd realty realtor"))
+BUSINESS_WORDS = _skeletons(word_list("llc inc ltd co realty realtor"))
 ORG_WORDS = _skeletons(
     word_list("association assoc pta pto ptsa ptso booster boosters parent parents families moms")
     + word_list("dads carpool carpools rideshare classmates friends supporters foundation reunion")
-    + word_list("volunteers society neighbours neighbors")
+    + word_list("volunteers society neighbours neighbors union")
 )
 # Words that make a display name read as an office, desk or program rather than a person.
 OFFICE_WORDS = _skeletons(
@@ -46,7 +46,8 @@ OFFICE_WORDS = _skeletons(
     + word_list("services service office desk team committee department dept program programs")
     + word_list("programme campus clinic lab center centre helpdesk help support")
     + word_list("success athletics giveaway giveaways relief fund records transcripts testing")
-    + word_list("workforce training continuing education adult outreach")
+    + word_list("workforce training continuing education adult outreach apprenticeship")
+    + word_list("apprenticeships apprentices")
 )
 # What squatters add to a real handle, most common first (generation takes them in order).
 HANDLE_PREFIXES = ("the", "official", "real", "its", "team", "my")
@@ -62,3 +63,17 @@ SENSITIVE_WORDS = _skeletons(
 )
 OFFICE_WORDS |= SENSITIVE_WORDS
 CLASS_OF = re.compile(r"class of\s*'?\d{2,4}")
+# A place's region as people write it: "Bend, OR" is "Bend, Oregon".
+REGION_ABBREVIATIONS = {
+    "alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca",
+    "colorado": "co", "connecticut": "ct", "delaware": "de", "florida": "fl", "georgia": "ga",
+    "hawaii": "hi", "idaho": "id", "illinois": "il", "indiana": "in", "iowa": "ia",
+    "kansas": "ks", "kentucky": "ky", "louisiana": "la", "maine": "me", "maryland": "md",
+    "massachusetts": "ma", "michigan": "mi", "minnesota": "mn", "mississippi": "ms",
+    "missouri": "mo", "montana": "mt", "nebraska": "ne", "nevada": "nv", "hampshire": "nh",
+    "jersey": "nj", "mexico": "nm", "york": "ny", "carolina": "nc", "dakota": "nd", "ohio": "oh",
+    "oklahoma": "ok", "oregon": "or", "pennsylvania": "pa", "rhode": "ri", "tennessee": "tn",
+    "texas": "tx", "utah": "ut", "vermont": "vt", "virginia": "va", "washington": "wa",
+    "wisconsin": "wi", "wyoming": "wy", "ontario": "on", "quebec": "qc", "alberta": "ab",
+    "columbia": "bc", "manitoba": "mb", "saskatchewan": "sk", "scotia": "ns",
+}  # fmt: skip
