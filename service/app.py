@@ -1,23 +1,34 @@
 """The FastAPI application: routers of every domain, error handlers, sessions."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from service.accounts.pages import router as accounts_pages
 from service.accounts.routes import router as accounts_router
+from service.audit.pages import router as audit_pages
 from service.audit.routes import router as audit_router
 from service.auth.routes import router as auth_router
+from service.consent.pages import router as consent_pages
 from service.consent.routes import router as consent_router
 from service.errors import install_error_handlers
+from service.findings.pages import router as findings_pages
 from service.findings.routes import router as findings_router
 from service.health import router as health_router
 from service.institution.routes import router as institution_router
 from service.observability import RequestContext
+from service.posts.pages import router as posts_pages
 from service.posts.routes import router as posts_router
+from service.public.pages import router as public_pages
 from service.public.routes import media_router
 from service.public.routes import router as public_router
 from service.scans.routes import router as scans_router
 from service.settings import Settings, get_settings
 from service.users.routes import router as users_router
+from service.web import csrf
+from service.web.pages import router as web_pages
+from service.web.security import SecurityHeaders
+from service.web.templating import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Imprimatur",
         summary="Official-account governance: register, approvals, impersonation scans.",
         version="0.1.0",
+        dependencies=[Depends(csrf.protect)],
     )
     app.add_middleware(
         SessionMiddleware,
@@ -35,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)  # added last: outermost, so it sees every response
     install_error_handlers(app)
     for router in (
@@ -50,6 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         findings_router,
         scans_router,
+        web_pages,
+        public_pages,
+        accounts_pages,
+        posts_pages,
+        consent_pages,
+        findings_pages,
+        audit_pages,
     ):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -6,9 +6,10 @@ Services raise these; nothing else in the codebase builds an error response.
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -66,37 +67,52 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **details}}
 
 
-def _json_error(status: int, code: str, message: str, **details: Any) -> JSONResponse:
+def _error(request: Request, status: int, code: str, message: str, **details: Any) -> Response:
+    # Imported here: pages render through templates, whose CSRF module imports these errors.
+    from service.web.errors import page_error, wants_page
+
+    if wants_page(request):
+        return page_error(request, status, message, details.get("problems"))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(code, message, **details), status_code=status, headers=headers)
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return _json_error(exc.status_code, exc.code, exc.message, **exc.details)
+    return _error(request, exc.status_code, exc.code, exc.message, **exc.details)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {"field": ".".join(str(part) for part in err["loc"]), "problem": err["msg"]}
         for err in exc.errors()
     ]
-    return _json_error(422, "invalid", "The request is not valid.", problems=problems)
+    return _error(request, 422, "invalid", "The request is not valid.", problems=problems)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _model_invalid(request: Request, exc: Exception) -> Response:
+    """A model built from a submitted form refused its data: the caller's mistake, a 422."""
+    assert isinstance(exc, ValidationError)
+    problems = [
+        {"field": ".".join(str(part) for part in err["loc"]), "problem": err["msg"]}
+        for err in exc.errors()
+    ]
+    return _error(request, 422, "invalid", "The request is not valid.", problems=problems)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return _json_error(exc.status_code, code, str(exc.detail))
+    return _error(request, exc.status_code, code, str(exc.detail))
 
 
-async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+async def _out_of_range(request: Request, exc: Exception) -> Response:
     """A value the database cannot hold (an id past 64 bits, a date past year 9999)."""
-    return _json_error(422, "invalid", "A value is out of range or of the wrong kind.")
+    return _error(request, 422, "invalid", "A value is out of range or of the wrong kind.")
 
 
-async def _unbindable(request: Request, exc: Exception) -> JSONResponse:
+async def _unbindable(request: Request, exc: Exception) -> Response:
     """A parameter the driver refused before the query ran: bad input, not a bug, if it is
     one of the value errors below; anything else is ours."""
     assert isinstance(exc, StatementError)
@@ -105,25 +121,28 @@ async def _unbindable(request: Request, exc: Exception) -> JSONResponse:
     return await _unexpected(request, exc)
 
 
-async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+async def _integrity_error(request: Request, exc: Exception) -> Response:
     # The driver's text can quote the conflicting values; log only which constraint failed.
     log.warning("integrity_error", error_type=type(getattr(exc, "orig", exc)).__name__)
-    return _json_error(409, "conflict", "The change conflicts with existing data; nothing saved.")
+    return _error(
+        request, 409, "conflict", "The change conflicts with existing data; nothing saved."
+    )
 
 
-async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
     log.error("database_unavailable", error=str(exc))
-    return _json_error(503, "unavailable", "The database is unavailable; nothing was saved.")
+    return _error(request, 503, "unavailable", "The database is unavailable; nothing was saved.")
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", error_type=type(exc).__name__)
-    return _json_error(500, "internal", "Something went wrong on our side; nothing was saved.")
+    return _error(request, 500, "internal", "Something went wrong on our side; nothing was saved.")
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _model_invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _out_of_range)

@@ -7,8 +7,11 @@ server is unreachable they are skipped with a plain reason — except under CI, 
 a failure.
 """
 
+import json
 import os
+import secrets
 import uuid
+from base64 import b64encode
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,9 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from httpx2 import Response
+from hypothesis import settings as hypothesis_settings
+from itsdangerous import TimestampSigner
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -34,6 +40,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+
+# Speed is measured in bench/, not asserted here: a loaded machine must not fail an example.
+hypothesis_settings.register_profile("imprimatur", deadline=None)
+hypothesis_settings.load_profile("imprimatur")
 
 REDIS_URL = os.environ.get("IMPRIMATUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -239,3 +249,51 @@ def superintendent(make_person: Callable[..., Person]) -> Person:
 @pytest.fixture
 def staff(make_person: Callable[..., Person]) -> Person:
     return make_person(Role.staff)
+
+
+SESSION_COOKIE = "imprimatur_session"
+
+
+@dataclass
+class Browser:
+    """A signed-in browser over the test client: session cookie, CSRF token, HTML accepted."""
+
+    client: TestClient
+    csrf_token: str
+
+    def get(self, path: str, **params: str) -> Response:
+        return self.client.get(
+            path, params=params, headers={"accept": "text/html"}, follow_redirects=False
+        )
+
+    def post(
+        self, path: str, data: dict[str, object] | None = None, files: object = None
+    ) -> Response:
+        form = {**(data or {}), "csrf_token": self.csrf_token}
+        return self.client.post(
+            path, data=form, files=files, headers={"accept": "text/html"}, follow_redirects=False
+        )
+
+
+def session_cookie(secret_key: str, content: dict[str, str]) -> str:
+    """The signed cookie Starlette's SessionMiddleware would set for `content`."""
+    payload = b64encode(json.dumps(content).encode())
+    return TimestampSigner(secret_key).sign(payload).decode()
+
+
+@pytest.fixture
+def browser_as(
+    app: TestClient, session: Session, settings: Settings
+) -> Callable[[Person], Browser]:
+    """Sign a person in on the test client's browser session (one person at a time)."""
+
+    def sign_in(person: Person) -> Browser:
+        app.cookies.clear()  # the server may have set its own cookie for the earlier person
+        secret = auth.start_web_session(session, person.user, days=1)
+        session.commit()
+        token = secrets.token_urlsafe(16)
+        cookie = session_cookie(settings.secret_key, {auth.SESSION_KEY: secret, "csrf": token})
+        app.cookies.set(SESSION_COOKIE, cookie)
+        return Browser(app, token)
+
+    return sign_in

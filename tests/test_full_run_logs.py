@@ -139,7 +139,7 @@ def sign_in_with_oidc(client: httpx2.Client, issuer: str, email: str) -> str:
     """The browser's part of a sign-in; returns the authorization code the issuer gave."""
     sub = f"sub-{uuid.uuid4().hex}"
     assert httpx2.put(f"{issuer}/users/{quote(sub)}", json={"email": email}).status_code == 204
-    login = client.get("/login")
+    login = client.get("/login/oidc")
     assert login.status_code == 302, login.text
     consent = httpx2.post(login.headers["location"], data={"sub": sub})
     assert consent.status_code == 302, consent.text

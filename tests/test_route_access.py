@@ -9,23 +9,14 @@ from enum import Enum
 from typing import Any
 
 import pytest
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.auth.deps import PUBLIC_ACCESS, access_of
+from service.auth.deps import PUBLIC_ACCESS
 from service.users.models import Role
+from service.web.navigation import declared_access
 from tests.conftest import Person
-
-
-def declarations(dependant: Dependant) -> list[frozenset[Role]]:
-    found = []
-    if dependant.call is not None and (declared := access_of(dependant.call)) is not None:
-        found.append(declared)
-    for sub in dependant.dependencies:
-        found.extend(declarations(sub))
-    return found
 
 
 def api_routes() -> list[RouteContext]:
@@ -53,7 +44,7 @@ ROUTES = [(method, route) for route in api_routes() for method in sorted(route.m
 
 
 def test_every_route_declares_its_access_exactly_once() -> None:
-    missing = [r.path for r in api_routes() if len(declarations(r.dependant)) != 1]
+    missing = [r.path for r in api_routes() if len(declared_access(r.dependant)) != 1]
     assert missing == [], f"routes without exactly one access declaration: {missing}"
 
 
@@ -64,7 +55,7 @@ def test_route_obeys_its_declaration_for_every_role(
     method: str,
     route: RouteContext,
 ) -> None:
-    (allowed,) = declarations(route.dependant)
+    (allowed,) = declared_access(route.dependant)
     path = concrete_path(route)
     body = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
 

@@ -12,12 +12,12 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from service.auth import service as auth
+from service.auth.service import SESSION_KEY
 from service.db import DbSession
 from service.errors import Forbidden, Unauthenticated
 from service.users.models import Role, User
 
 ACCESS_ATTRIBUTE = "imprimatur_access"
-SESSION_KEY = "sid"
 PUBLIC_ACCESS: frozenset[Role] = frozenset()
 
 

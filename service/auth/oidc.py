@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from service.auth import service as auth
-from service.auth.deps import SESSION_KEY
 from service.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from service.settings import Settings, get_settings
 from service.users import service as users
@@ -212,9 +211,5 @@ def complete_sign_in(request: Request, session: Session, identity: Identity, day
     """Start a fresh server-side session (ending any earlier one); returns where to go next."""
     user = sign_in(session, identity.email, identity.name)
     destination = safe_next(request.session.get(NEXT_KEY))
-    earlier = request.session.get(SESSION_KEY)
-    if isinstance(earlier, str):
-        auth.end_web_session(session, earlier)
-    request.session.clear()
-    request.session[SESSION_KEY] = auth.start_web_session(session, user, days=days)
+    auth.switch_web_session(session, request.session, user, days=days)
     return destination

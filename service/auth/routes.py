@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.auth import oidc, service
-from service.auth.deps import PUBLIC, SESSION_KEY
+from service.auth.deps import PUBLIC
+from service.auth.service import SESSION_KEY
 from service.db import DbSession
 from service.settings import Settings, get_settings
 
@@ -20,7 +21,7 @@ router = APIRouter(tags=["auth"], dependencies=[PUBLIC])
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
-@router.get("/login")
+@router.get("/login/oidc")
 async def login(
     request: Request,
     settings: AppSettings,

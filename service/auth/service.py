@@ -6,8 +6,10 @@ is nothing to brute-force. The clear token is shown once, when it is issued.
 
 import hashlib
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -17,6 +19,7 @@ from service.auth.models import ApiToken, WebSession
 from service.errors import NotFound
 from service.users.models import User
 
+SESSION_KEY = "sid"  # the web session's secret, in the signed session cookie
 TOKEN_PREFIX = "imp_"  # noqa: S105 - a marker for secret scanners, not a secret
 
 
@@ -130,6 +133,18 @@ def end_web_session(session: Session, secret: str) -> None:
         subject_type="user",
         subject_id=web_session.user_id,
     )
+
+
+def switch_web_session(
+    session: Session, cookie: MutableMapping[str, Any], user: User, *, days: int
+) -> None:
+    """Sign `user` in on this browser: the earlier session ends, the cookie starts afresh (so
+    nothing of the earlier visitor, such as a CSRF token, carries over)."""
+    earlier = cookie.get(SESSION_KEY)
+    if isinstance(earlier, str):
+        end_web_session(session, earlier)
+    cookie.clear()
+    cookie[SESSION_KEY] = start_web_session(session, user, days=days)
 
 
 def user_for_web_session(session: Session, secret: str) -> User | None:

@@ -3,27 +3,19 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from sqlmodel import SQLModel
 
 from service.accounts import service as accounts
 from service.accounts.models import DirectoryEntry
 from service.auth.deps import PUBLIC
 from service.db import DbSession
-from service.institution.service import institution_name
 from service.posts import media as post_media
+from service.public import service
+from service.public.service import Verification
 from workflows.platforms import Platform
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], dependencies=[PUBLIC])
 # Platforms that fetch images by URL (Instagram) need them outside the API's prefix.
 media_router = APIRouter(tags=["public"], dependencies=[PUBLIC])
-
-
-class Verification(SQLModel):
-    official: bool
-    platform: Platform
-    handle: str
-    account: DirectoryEntry | None
-    institution: str | None
 
 
 @router.get("/verify")
@@ -33,15 +25,7 @@ def verify(
     platform: Platform | None = None,
     handle: str | None = None,
 ) -> Verification:
-    ref = accounts.resolve_reference(url=url, platform=platform, handle=handle)
-    account = accounts.official_account(session, ref)
-    return Verification(
-        official=account is not None,
-        platform=ref.platform,
-        handle=ref.handle,
-        account=accounts.directory_entry(account) if account else None,
-        institution=institution_name(session),
-    )
+    return service.verify(session, url=url, platform=platform, handle=handle)
 
 
 @media_router.get("/media/posts/{name}")

@@ -103,7 +103,7 @@ def token_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
 def start_login(app: TestClient, next_path: str | None = None) -> str:
     """GET /login; returns the provider's authorization URL it redirects to."""
     params = {"next": next_path} if next_path is not None else {}
-    response: httpx2.Response = app.get("/login", params=params, follow_redirects=False)
+    response: httpx2.Response = app.get("/login/oidc", params=params, follow_redirects=False)
     assert response.status_code == 302, response.text
     return response.headers["location"]
 
@@ -337,7 +337,13 @@ def test_logout_ends_the_session_server_side(
     app.cookies.set(SESSION_COOKIE, kept_cookie)
     assert me_status(app) == 200, "the cookie alone carries the session"
 
-    response = app.post("/logout", follow_redirects=False)
+    forged = app.post("/logout", follow_redirects=False)
+    assert forged.status_code == 400, "a logout from another site is refused"
+    assert me_status(app) == 200
+
+    page = app.get("/", headers={"accept": "text/html"}).text
+    token = page.split('data-csrf-token="')[1].split('"')[0]
+    response = app.post("/logout", data={"csrf_token": token}, follow_redirects=False)
 
     assert response.status_code == 303
     assert me_status(app) == 401
@@ -401,7 +407,7 @@ def test_session_cookie_is_secure_over_https(
     [{"IMPRIMATUR_OIDC_ISSUER": None, "IMPRIMATUR_OIDC_CLIENT_ID": None}],
     indirect=True,
 )
-@pytest.mark.parametrize("path", ["/login", "/auth/callback?code=x&state=y"])
+@pytest.mark.parametrize("path", ["/login/oidc", "/auth/callback?code=x&state=y"])
 def test_sign_in_when_not_configured_says_so(app: TestClient, path: str) -> None:
     response = app.get(path, follow_redirects=False)
 
@@ -416,7 +422,7 @@ def test_sign_in_when_not_configured_says_so(app: TestClient, path: str) -> None
     SETTINGS_OVERRIDES, [{"IMPRIMATUR_OIDC_ISSUER": "http://127.0.0.1:9"}], indirect=True
 )
 def test_unreachable_issuer_is_a_clear_502(app: TestClient) -> None:
-    response = app.get("/login", follow_redirects=False)
+    response = app.get("/login/oidc", follow_redirects=False)
 
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "issuer_unavailable"

@@ -1,0 +1,1 @@
+"""The web application: server-rendered pages over the same service functions as the API."""
