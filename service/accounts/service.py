@@ -1,6 +1,7 @@
 """Use cases of the register: request, decide, steward, look up."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, col, or_, select
@@ -15,6 +16,7 @@ from service.accounts.models import (
     DirectoryEntry,
 )
 from service.audit import service as audit
+from service.audit.models import AuditEntry
 from service.db import first_or_404
 from service.errors import Conflict, Invalid, NotFound, refusal
 from service.settings import get_settings
@@ -30,6 +32,8 @@ from workflows.profile_urls import (
     parse_profile_url,
     profile_url,
 )
+
+AUDIT_SUBJECT = "account"  # how the audit log names an entry of the register (credentials too)
 
 
 def resolve_reference(
@@ -101,7 +105,7 @@ def request_account(session: Session, requester: User, data: AccountRequest) -> 
         session,
         actor=requester.email,
         action="account.requested",
-        subject_type="account",
+        subject_type=AUDIT_SUBJECT,
         subject_id=account.id,
         after=account_state(account),
     )
@@ -154,7 +158,7 @@ def update_account(session: Session, account_id: int, data: AccountUpdate, actor
         session,
         actor=actor.email,
         action="account.updated",
-        subject_type="account",
+        subject_type=AUDIT_SUBJECT,
         subject_id=account.id,
         before=before,
         after={
@@ -192,7 +196,7 @@ def decide(
         session,
         actor=actor.email,
         action=f"account.{action}",
-        subject_type="account",
+        subject_type=AUDIT_SUBJECT,
         subject_id=account.id,
         before=before,
         after={**account_state(account), "reason": reason.strip()},
@@ -222,7 +226,7 @@ def register_official(
             session,
             actor=actor,
             action="account.authorize",
-            subject_type="account",
+            subject_type=AUDIT_SUBJECT,
             subject_id=account.id,
             before=before,
             after={**after, "reason": "declared official in the institution profile"},
@@ -261,7 +265,7 @@ def add_steward(session: Session, account_id: int, email: str, actor: User) -> A
         session,
         actor=actor.email,
         action="account.steward_added",
-        subject_type="account",
+        subject_type=AUDIT_SUBJECT,
         subject_id=account_id,
         after={"steward": steward.email},
     )
@@ -280,7 +284,7 @@ def remove_steward(session: Session, account_id: int, email: str, actor: User) -
         session,
         actor=actor.email,
         action="account.steward_removed",
-        subject_type="account",
+        subject_type=AUDIT_SUBJECT,
         subject_id=account_id,
         before={"steward": steward.email},
     )
@@ -309,6 +313,41 @@ def to_public(session: Session, accounts: Sequence[Account]) -> list[AccountPubl
         )
         for account in accounts
     ]
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """What the account page shows: the entry, what happened to it, what may happen next."""
+
+    account: AccountPublic
+    history: list[AuditEntry]
+    actions: list[AccountAction]
+
+
+def available_actions(status: AccountStatus, actor: User) -> list[AccountAction]:
+    """The decisions `actor` may take on an account in `status`, as the lifecycle rules them."""
+    return [
+        action
+        for action in AccountAction
+        if isinstance(lifecycle.decide(status, action, actor.role), lifecycle.Allowed)
+    ]
+
+
+def history(session: Session, account_id: int, *, limit: int) -> list[AuditEntry]:
+    """The account's audit entries, newest first."""
+    where = audit.AuditFilter(subject_type=AUDIT_SUBJECT, subject_id=str(account_id))
+    return audit.list_entries(session, where, limit=limit, offset=0)
+
+
+def account_record(
+    session: Session, account_id: int, viewer: User, *, history_limit: int = 50
+) -> AccountRecord:
+    account = get_account(session, account_id)
+    return AccountRecord(
+        account=to_public(session, [account])[0],
+        history=history(session, account_id, limit=history_limit),
+        actions=available_actions(account.status, viewer),
+    )
 
 
 def official_account(session: Session, ref: ProfileRef) -> Account | None:

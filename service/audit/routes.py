@@ -1,17 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from service.audit import service
+from service.audit.deps import AuditRead
 from service.audit.models import AuditEntryPublic
-from service.auth.deps import require
 from service.db import DbSession
-from service.users.models import OVERSIGHT, User
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-AuditRead = Annotated[User, Depends(require(OVERSIGHT))]
 
 
 @router.get("")

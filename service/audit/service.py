@@ -7,12 +7,14 @@ newest entry. Editing, deleting or reordering any row breaks the chain at that r
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from service import clock
 from service.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -137,9 +139,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def list_entries(
-    session: Session, where: AuditFilter, *, limit: int, offset: int
-) -> list[AuditEntry]:
+def _matching(where: AuditFilter) -> SelectOfScalar[AuditEntry]:
     query = select(AuditEntry)
     if where.actor:
         query = query.where(AuditEntry.actor == where.actor)
@@ -153,5 +153,28 @@ def list_entries(
         query = query.where(col(AuditEntry.at) >= where.since)
     if where.until:
         query = query.where(col(AuditEntry.at) < where.until)
-    query = query.order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
+    return query
+
+
+def list_entries(
+    session: Session, where: AuditFilter, *, limit: int, offset: int
+) -> list[AuditEntry]:
+    """A page of the matching entries, newest first."""
+    query = _matching(where).order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
     return list(session.exec(query).all())
+
+
+def each_entry(
+    session: Session, where: AuditFilter, *, batch_size: int = 1000
+) -> Iterator[AuditEntry]:
+    """Every matching entry, newest first, read a batch at a time (for exports)."""
+    below: int | None = None
+    while True:
+        query = _matching(where)
+        if below is not None:
+            query = query.where(col(AuditEntry.id) < below)
+        batch = session.exec(query.order_by(col(AuditEntry.id).desc()).limit(batch_size)).all()
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        below = batch[-1].id

@@ -6,8 +6,8 @@ from sqlmodel import Session
 
 from service import media
 from service.audit import service as audit
-from service.consent.models import Consent
-from service.consent.service import consent_state, get_consent
+from service.consent.models import Consent, ConsentCreate
+from service.consent.service import consent_state, create_consent, get_consent
 from service.errors import Conflict, DomainError, Invalid, NotFound
 from service.users.models import User
 
@@ -75,6 +75,18 @@ def attach_evidence(
         },
     )
     return consent
+
+
+def record_consent(
+    session: Session, data: ConsentCreate, form: bytes, filename: str | None, actor: User
+) -> Consent:
+    """Record a consent together with its signed form (the web form sends both at once).
+
+    A refused form raises, so the request's transaction keeps neither.
+    """
+    consent = create_consent(session, data, actor)
+    assert consent.id is not None
+    return attach_evidence(session, consent.id, form, filename, actor)
 
 
 def evidence_file(session: Session, consent_id: int, viewer: User) -> tuple[bytes, str, str]:

@@ -7,7 +7,7 @@ found (404). Whether consent is on file is `validity.py`; the signed forms, `evi
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -136,27 +136,66 @@ def get_student(
     return first_or_404(session, query, f"No student with id {student_id}.", for_update=for_update)
 
 
+def _matching(
+    query: SelectOfScalar[Student], search: str, numbers: bool
+) -> SelectOfScalar[Student]:
+    """Students whose name (or, for `numbers`, student number) contains `search`, any case."""
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    fields = [col(Student.full_name), col(Student.preferred_name)]
+    if numbers:
+        fields.append(col(Student.student_number))
+    return query.where(or_(*(field.ilike(f"%{escaped}%", escape="\\") for field in fields)))
+
+
 def roster(
-    session: Session, *, site: str | None = None, include_inactive: bool = False
+    session: Session,
+    *,
+    site: str | None = None,
+    include_inactive: bool = False,
+    search: str | None = None,
+    search_numbers: bool = False,
 ) -> list[Student]:
     query = select(Student)
     if site is not None:
         query = query.where(Student.site == site)
     if not include_inactive:
         query = query.where(col(Student.active).is_(True))
+    if search:
+        query = _matching(query, search, search_numbers)
     order = (col(Student.site), col(Student.full_name), col(Student.id))
     return list(session.exec(query.order_by(*order)).all())
 
 
 def list_students(
-    session: Session, viewer: User, *, site: str | None = None, include_inactive: bool = False
+    session: Session,
+    viewer: User,
+    *,
+    site: str | None = None,
+    include_inactive: bool = False,
+    search: str | None = None,
 ) -> list[Student]:
+    """The roster the viewer may see; `search` matches names, and student numbers only for
+    those who may see them (so nobody probes numbers they are not shown)."""
     confined = site_scope(viewer)
     if confined is not None:
         if site is not None and site != confined:
             return []
         site = confined
-    return roster(session, site=site, include_inactive=include_inactive)
+    return roster(
+        session,
+        site=site,
+        include_inactive=include_inactive,
+        search=search.strip() if search else None,
+        search_numbers=sees_confidential(viewer),
+    )
+
+
+def list_sites(session: Session, viewer: User) -> list[str]:
+    """The sites with students on file that the viewer may see, for a filter."""
+    confined = site_scope(viewer)
+    if confined is not None:
+        return [confined]
+    return list(session.exec(select(Student.site).distinct().order_by(col(Student.site))).all())
 
 
 def update_student(session: Session, student_id: int, data: StudentUpdate, actor: User) -> Student:

@@ -8,6 +8,7 @@ import base64
 import unicodedata
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from rapidfuzz import fuzz
 from sqlmodel import Session
@@ -134,8 +135,13 @@ def _impostor(finding: Finding, snapshot: FindingSnapshot | None) -> str:
     return f'<div class="card"><h2>Reported account</h2>{image}<table>{_rows(pairs)}</table></div>'
 
 
+def official_logo(institution: Institution | None) -> dict[str, Any] | None:
+    """The image that stands for the official side: the institution's first logo."""
+    return institution.logos[0] if institution and institution.logos else None
+
+
 def _official(institution: Institution | None, account: Account | None) -> str:
-    logo = institution.logos[0] if institution and institution.logos else None
+    logo = official_logo(institution)
     pairs = [("Institution", escape(institution.name if institution else ""))]
     if institution and institution.domains:
         pairs.append(("Web site", escape(", ".join(institution.domains))))
