@@ -4,7 +4,11 @@ On a fictional district unlike every evaluation set."""
 
 import pytest
 
-from workflows.impersonation.institution import InstitutionProfile, OfficialAccount
+from workflows.impersonation.institution import (
+    CandidateProfile,
+    InstitutionProfile,
+    OfficialAccount,
+)
 from workflows.impersonation.lexicon import cues
 from workflows.impersonation.names import build_name_model, campus_initials, campus_variants
 from workflows.impersonation.text import plain
@@ -26,6 +30,7 @@ def maple() -> InstitutionProfile:
         official_accounts=(
             OfficialAccount(Platform.x, "MapleRidgeUSD", "Maple Ridge Unified School District"),
             OfficialAccount(Platform.instagram, "mrhs.hawks", "Maple Ridge High School"),
+            OfficialAccount(Platform.x, "MRHawks", "Hawks Athletics"),
         ),
     )
 
@@ -181,3 +186,76 @@ def test_phrases(bio: str, kind: str | None) -> None:
         assert "credentials" not in found
     else:
         assert kind in found
+
+
+def test_campus_initials_count_once_the_bio_places_the_account(
+    maple: InstitutionProfile,
+) -> None:
+    placed = profile(
+        handle="mrhs_life",
+        display_name="MRHS Student Life",
+        bio="Spirit week and announcements at Maple Ridge High School.",
+    )
+    elsewhere = profile(handle="mrhs_life", display_name="MRHS Student Life", bio="Go team!")
+    assert assess(maple, placed).verdict == "unofficial_presence"
+    assert assess(maple, elsewhere).verdict == "benign"
+
+
+def test_a_mascot_from_a_registered_name_marks_a_team_page(maple: InstitutionProfile) -> None:
+    def team(display_name: str) -> CandidateProfile:
+        bio = "Varsity softball schedule. Coaches Brandt & Okafor."
+        return profile(display_name=display_name, bio=bio, location="Maple Ridge, VT")
+
+    assert assess(maple, team("Hawks Softball")).verdict == "unofficial_presence"
+    assert assess(maple, team("Falcons Softball")).verdict == "benign"
+
+
+def test_a_handle_spelling_a_schools_name_is_not_a_typo_of_the_districts(
+    maple: InstitutionProfile,
+) -> None:
+    school = profile(
+        platform="x",
+        handle="MapleRidgeHS",
+        display_name="MRHS Student Life",
+        bio="Announcements at Maple Ridge High School. Run by the activities office.",
+        location="Maple Ridge, VT",
+    )
+    assert assess(maple, school).verdict == "unofficial_presence"
+
+
+def test_the_towns_fire_department_two_letters_from_the_district_handle_is_benign(
+    maple: InstitutionProfile,
+) -> None:
+    fire = profile(
+        platform="x",
+        handle="MapleRidgeFD",
+        display_name="Maple Ridge Fire Dept",
+        bio="Fire & EMS. Fire prevention visits to local schools every October.",
+        url="https://mapleridgevt.gov/fire",
+        location="Maple Ridge, VT",
+    )
+    assert assess(maple, fire).verdict == "benign"
+
+
+def test_a_levy_committee_on_its_own_site_is_benign(maple: InstitutionProfile) -> None:
+    levy = profile(
+        handle="VoteYesMapleRidge",
+        display_name="Vote YES for Maple Ridge Schools",
+        bio="Citizens' levy committee. Paid for by Friends of Maple Ridge Schools.",
+        url="https://yesformapleridgeschools.org",
+        location="Maple Ridge, VT",
+    )
+    assert assess(maple, levy).verdict == "benign"
+
+
+def test_a_renamed_account_saying_the_main_one_is_restricted_is_impersonation(
+    maple: InstitutionProfile,
+) -> None:
+    renamed = profile(
+        handle="jpark_realty99",
+        display_name="Maple Ridge Schools",
+        bio="Heads up families: our main account is restricted. Follow here for closings.",
+    )
+    result = assess(maple, renamed)
+    assert result.verdict == "impersonation"
+    assert has(result, "old account is gone")

@@ -192,8 +192,10 @@ def test_signing_out_from_the_page_ends_the_session(
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/accounts", "/posts", "/posts/new", "/review", "/consents", "/consents/import"]
-    + ["/findings", "/findings/scans", "/audit"],
+    [
+        *("/", "/accounts", "/posts", "/posts/new", "/review", "/consents", "/consents/import"),
+        *("/findings", "/findings/scans", "/audit"),
+    ],
 )
 def test_every_form_carries_this_sessions_csrf_token(
     browser_as: Callable[[Person], Browser], superintendent: Person, path: str

@@ -72,7 +72,9 @@ _PHRASES: dict[str, str] = {
         # An account's fate, not a person's: "our old page was disabled", "we got hacked" —
         # never a bare "retired" ("retired welding instructor", "retired faculty").
         r"(?:account|page|profile|handle)\W+(?:\w+\W+){0,3}?"
-        r"(?:hacked|compromised|locked|disabled|suspended|deactivated|retired|deleted)",
+        r"(?:hacked|compromised|locked|disabled|suspended|deactivated|retired|deleted|restricted)",
+        r"follow (?:us )?here (?:for|until)",
+        r"until (?:it|the (?:main|old|other) (?:account|page))(?:'s| is) (?:restored|back|fixed)",
         r"(?:hacked|compromised|locked|disabled|suspended|deactivated|deleted) "
         r"(?:account|page|profile)",
         r"(?:got|was|were|been) (?:hacked|compromised)",
@@ -191,6 +193,7 @@ _PHRASES: dict[str, str] = {
         r"volunteers?",
         r"non-?profit|charity",
         r"community (?:[\w-]+ ){0,2}?(?:club|league|group|organi[sz]ation|team)",
+        r"paid for by|(?:levy|campaign|citizens'?) committee|committee (?:for|to elect)",
         r"\bunion\b|\blocal \d+|organized",
     ),
     "personal": _any(
@@ -224,11 +227,12 @@ _PHRASES: dict[str, str] = {
         r"headlines",
     ),
     "staff": _any(
-        r"posted by",
+        r"posted by|posts by",
         r"run by (?:the|our)",
         r"supervised by",
         r"(?:directed|coached|taught|led) by (?:mr|ms|mrs|dr|coach)\b",
-        r"(?:coach|principal|librarian|counselor|director|advis[eo]rs?)[:,]? (?:mr\.? |ms\.? "
+        r"(?:directors?|advis[eo]rs?)[:,] (?:mr\.? |ms\.? |mrs\.? |dr\.? )?[^\W\d_]+",
+        r"(?:coach(?:es)?|principal|librarian|counselor|advis[eo]rs?)[:,]? (?:mr\.? |ms\.? "
         r"|mrs\.? |dr\.? )?[^\W\d_]{3,}",
         r"(?:kept|maintained|managed|moderated|run) by (?:the |our )?(?:[\w-]+ ){0,2}?"
         r"(?:instructors?|teachers?|staff|faculty|advis[eo]rs?|coach\w*)",
@@ -242,7 +246,7 @@ _PHRASES: dict[str, str] = {
         r"our (?:[\w-]+ ){0,3}?(?:students|instructors|staff|program|programme|department|office"
         r"|team|campus|classes|courses|chapter|classrooms?|labs?|shop|salon|kitchen|clinic"
         r"|juniors|seniors|freshmen|sophomores|apprentices|trainees|cohorts?|advisors|advisers)",
-        r"(?:the|this) (?:[\w-]+ ){1,2}?(?:program|programme|department)",
+        r"(?:the|this) (?:[\w-]+ ){1,4}?(?:program|programme|department)",
         r"(?:from|by) (?:our |the )?(?:advisors|advisers|instructors|faculty|teachers|coaches)",
         r"open (?:\d|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|daily|weekdays|until)",
         r"(?:study|lab|open|drop-in|service|opening) hours",

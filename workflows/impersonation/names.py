@@ -90,9 +90,18 @@ def _head(name: str) -> str:
 
 
 def _heads(institution: InstitutionProfile) -> set[str]:
-    """Heads of the institution's and its campuses' names, long enough not to be a word."""
+    """Heads of the institution's and its campuses' names, and the distinctive words of
+    registered display names (a mascot: "Stonecutter" of "Stonecutter Athletics"), long
+    enough not to be a common word."""
     found = {_head(institution.name)}
     found.update(_campus_head(c) for c in institution.campuses)
+    for account in institution.official_accounts:
+        found.update(
+            word
+            for word in account.display_name.split()
+            if word.casefold() not in GENERIC_NAME_WORDS
+            and skeleton(word.casefold()) not in OFFICE_WORDS | CLAIM_WORDS
+        )
     return {h for h in found if len(compact(h)) >= 5}
 
 
@@ -171,6 +180,7 @@ class NameModel:
     campus_initials: re.Pattern[str] | None
     heads: re.Pattern[str] | None  # "Ironwood" of Ironwood Regional Career & Technical Center
     initials: frozenset[str]  # campus initials, casefolded
+    campus_compacts: frozenset[str]  # every campus form run together ("quarryhillhs")
     departments: re.Pattern[str] | None
     head_compacts: tuple[str, ...]  # the heads, skeleton alphanumerics
     identity_phrases: tuple[str, ...]  # skeleton phrases, for fuzzy display comparison
@@ -193,6 +203,9 @@ class NameModel:
         """Whether a handle holds the institution's name, not merely its acronym."""
         whole = compact(skeleton(handle.casefold()))
         return any(f in whole for f in self.compact_forms)
+
+    def names_a_campus(self, handle: str) -> bool:
+        return compact(skeleton(handle.casefold())) in self.campus_compacts
 
     def handle_has_partial(self, handle: str) -> bool:
         """A handle holding a campus's initials as a word or a name head run together."""
@@ -225,6 +238,7 @@ class NameModel:
         its initials) or one of the departments its administrator listed."""
         return self.mentions(skel) or bool(
             (self.campus_initials and self.campus_initials.search(skel))
+            or (self.heads and self.heads.search(skel))
             or (self.departments and self.departments.search(skel))
         )
 
@@ -281,6 +295,11 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
         heads=_phrase_pattern(_heads(institution)),
         departments=_phrase_pattern(institution.departments),
         initials=frozenset(i.casefold() for i in campus_initials(institution.campuses)),
+        campus_compacts=frozenset(
+            compact(skeleton(v.casefold()))
+            for c in institution.campuses
+            for v in campus_variants(c)
+        ),
         head_compacts=tuple(compact(skeleton(h.casefold())) for h in _heads(institution)),
         identity_phrases=tuple(sorted(identity_words - {""})),
         compact_forms=tuple(sorted(long_compacts)),

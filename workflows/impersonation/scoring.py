@@ -120,7 +120,11 @@ def _own_site(s: Signals, cues: dict[str, str], scams: list[str]) -> bool:
     """A link to a site named after the account itself ("Harbor Point Plumbing" at
     harborpointplumbing.com) whose name says it is something else, placed elsewhere or
     reading as a group or business: a name collision, not a borrowed name."""
-    if not s.own_link or not s.remainder or scams or "claim" in cues:
+    if scams or "claim" in cues:
+        return False
+    if "org" in s.bio_cues and not s.display_identity:
+        return True  # a campaign or group in its own words: "paid for by Friends of ..."
+    if not s.own_link or not s.remainder:
         return False
     says_else = s.remainder_kind in {"org", "business", "fan", "parody"} or "disclaimer" in cues
     return says_else or (s.location_elsewhere and not s.sensitive)
@@ -136,12 +140,15 @@ def _soft(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
     context = (
         s.bio_mention
         or s.link in {"official", "lookalike", "redirect_named"}
-        or s.location_match
         or (s.image is not None and s.image.is_copy)
         or claim
         or takeover
     )
     typo = s.handle is not None and s.handle.kind != "same"
+    # The town alone ties a lookalike handle only to an account that also uses our name:
+    # @QuarryHillFD is the town's fire department, two letters from @QuarryHillCSD.
+    loose_typo = s.handle is not None and s.handle.kind == "typo" and not s.display_mention
+    context = context or (s.location_match and not loose_typo)
     # Its name and its name squashed into the handle: both copied, nothing of its own.
     copied = s.handle_spells and not s.location_elsewhere
     if s.registered_copy:
@@ -197,7 +204,8 @@ def _unofficial(s: Signals) -> bool:
         if s.remainder_kind == "office" or s.names_program:  # "HPCC Library", "PVTI Culinary
             return True  # Demos": the name says it all
         supported = s.bio_places or s.link == "official" or "staff" in s.bio_cues
-        return s.remainder_kind == "other" and supported and "personal" not in s.bio_cues
+        own_voice = "personal" in s.bio_cues or "org" in s.bio_cues
+        return s.remainder_kind == "other" and supported and not own_voice
     if "personal" in s.bio_cues or "org" in s.bio_cues:
         return False  # a person's or an independent group's page, in the bio's own words
     if s.display_partial and _partial_presence(s):

@@ -230,6 +230,24 @@ def _partial_mention(skel: str, handle: str, model: NameModel) -> tuple[bool, st
     return True, kind
 
 
+def _acronym_collision(
+    profile: CandidateProfile,
+    skel: str,
+    rest: list[str],
+    image: ImageMatch | None,
+    model: NameModel,
+) -> bool:
+    """Only the acronym, far away, never our name, our logo, one of our offices or a scam:
+    an organisation abroad that shares the letters (README: `@mntc`, a tennis club)."""
+    if model.mentions(skel + "\n" + skeleton(profile.bio), short_forms=False):
+        return False
+    if (image is not None and image.is_copy) or model.carries_long_form(profile.handle):
+        return False
+    if _remainder_kind(rest, plain(profile.display_name), model) == "office":
+        return False
+    return SCAMS.keys().isdisjoint(cues(plain(profile.bio)))
+
+
 def _split_display(skel: str, model: NameModel) -> tuple[bool, list[str]]:
     """Whether the display name contains the institution's name, and its other words."""
     spans = [m.span() for m in model.identity.finditer(skel)] if model.identity else []
@@ -276,6 +294,12 @@ def extract(
         handle = None
         if not registered:
             handle = _handle_match(profile.handle, int(nearest[row]), int(edits[row]), model)
+            if (
+                handle is not None
+                and handle.kind == "typo"
+                and model.names_a_campus(profile.handle)
+            ):
+                handle = None  # @quarryhillhs is the high school's own name, not a typo
         handle_names = handle_spells = False
         if not registered:
             handle_names, handle_spells = model.handle_names(profile.handle)
@@ -285,6 +309,10 @@ def extract(
             and not _other_region(profile.location, model)
         )
         bio_mention = model.mentions(skeleton(profile.bio))
+        if not campus and model.campus_initials is not None:
+            # "QHHS Student Life": initials count once the bio places the account with us.
+            initials = bool(model.campus_initials.search(skels[row]))
+            campus = initials and model.places(skeleton(profile.bio))
         # What an account says only matters once something ties it to the institution;
         # skipping the phrase scan for the rest is most of the batch's time on broad searches.
         elsewhere = (
@@ -294,33 +322,21 @@ def extract(
             and not location <= model.broad_words
         )
         image = closest_match(profile.image, references) if profile.image else None
-        if elsewhere and link != "official" and handle is None and not fuzzy:
-            whole = skels[row] + "\n" + skeleton(profile.bio)
-            copied_logo = image is not None and image.is_copy
-            carried = copied_logo or model.carries_long_form(profile.handle)
-            office_page = _remainder_kind(rest, display_plain, model) == "office"
-            scam = not SCAMS.keys().isdisjoint(cues(plain(profile.bio)))
-            if not (model.mentions(whole, short_forms=False) or carried or office_page or scam):
-                # Only the acronym, far away, never our name: a collision (README), even
-                # when its own domain carries those letters (pvti.nl).
-                named = campus = identity = bio_mention = handle_names = False
-                rest = display_words(skels[row])
-                link = "other" if link == "lookalike" else link
+        related = named or campus or bio_mention or handle_names or link == "lookalike"
+        unanchored = related and elsewhere and link != "official" and handle is None
+        if unanchored and not fuzzy and _acronym_collision(profile, skels[row], rest, image, model):
+            # ... even when its own domain carries those letters (pvti.nl).
+            named = campus = identity = bio_mention = handle_names = False
+            rest = display_words(skels[row])
+            link = "other" if link == "lookalike" else link
         kind = _remainder_kind(rest, display_plain, model)
         partial, partial_kind = False, ""
         if not (named or campus):
             partial, partial_kind = _partial_mention(skels[row], profile.handle, model)
         said: dict[str, str] = {}
         said_in_name: dict[str, str] = {}
-        if (
-            named
-            or campus
-            or partial
-            or bio_mention
-            or handle is not None
-            or handle_names
-            or link in _RELATED_LINKS
-        ):
+        tied = named or campus or partial or bio_mention or handle is not None or handle_names
+        if tied or link in _RELATED_LINKS:
             cached = said_by_bio.get(profile.bio)
             if cached is None:
                 cached = said_by_bio[profile.bio] = cues(plain(profile.bio))
@@ -336,7 +352,7 @@ def extract(
                 names_program=kind == "other" and not model.office_words.isdisjoint(rest),
                 display_partial=partial,
                 partial_kind=partial_kind,
-                bio_places=bio_mention or model.places(skeleton(profile.bio)),
+                bio_places=bio_mention or (tied and model.places(skeleton(profile.bio))),
                 sensitive=not SENSITIVE_WORDS.isdisjoint(rest),
                 homoglyph=(identity or copy is not None) and has_confusable(display_plain),
                 registered_copy=copy,

@@ -47,7 +47,8 @@ OFFICE_WORDS = _skeletons(
     + word_list("programme campus clinic lab center centre helpdesk help support")
     + word_list("success athletics giveaway giveaways relief fund records transcripts testing")
     + word_list("workforce training continuing education adult outreach apprenticeship")
-    + word_list("apprenticeships apprentices")
+    + word_list("apprenticeships apprentices cafeteria nutrition food transportation nurse")
+    + word_list("band orchestra choir chorus theatre theater drama")
 )
 # What squatters add to a real handle, most common first (generation takes them in order).
 HANDLE_PREFIXES = ("the", "official", "real", "its", "team", "my")
