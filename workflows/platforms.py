@@ -16,3 +16,20 @@ class Platform(StrEnum):
     linkedin = "linkedin"
     bluesky = "bluesky"
     threads = "threads"
+
+    @property
+    def label(self) -> str:
+        """The platform's name as it writes it."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Platform.x: "X",
+    Platform.facebook: "Facebook",
+    Platform.instagram: "Instagram",
+    Platform.youtube: "YouTube",
+    Platform.tiktok: "TikTok",
+    Platform.linkedin: "LinkedIn",
+    Platform.bluesky: "Bluesky",
+    Platform.threads: "Threads",
+}

@@ -31,8 +31,10 @@ def _bearer_secret(request: Request) -> str | None:
     return secret.strip()
 
 
-def signed_in_user(request: Request, session: DbSession) -> User | None:
-    """The caller, from a bearer token or else the web session; a bad token is an error."""
+VIEWER_STATE = "viewer"
+
+
+def _caller(request: Request, session: Session) -> User | None:
     secret = _bearer_secret(request)
     if secret is not None:
         user = auth.user_for_token(session, secret)
@@ -43,6 +45,17 @@ def signed_in_user(request: Request, session: DbSession) -> User | None:
     if isinstance(session_secret, str):
         return auth.user_for_web_session(session, session_secret)
     return None
+
+
+def signed_in_user(request: Request, session: DbSession) -> User | None:
+    """The caller, from a bearer token or else the web session; a bad token is an error.
+
+    A detached copy stays on the request so an error page, rendered after the transaction
+    has rolled back, still shows who is signed in."""
+    user = _caller(request, session)
+    if user is not None:
+        setattr(request.state, VIEWER_STATE, User.model_validate(user.model_dump()))
+    return user
 
 
 def _declare(dependency: Callable[..., Any], roles: frozenset[Role]) -> None:

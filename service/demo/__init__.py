@@ -14,6 +14,7 @@ from service.accounts import service as accounts
 from service.accounts.models import AccountRequest, AccountSteward
 from service.auth import service as auth
 from service.db import session_scope
+from service.demo.roster import seed_roster
 from service.institution import service as institution
 from service.settings import get_settings
 from service.users import service as users
@@ -58,6 +59,7 @@ def _seed(session: Session) -> list[tuple[User, str]]:
         is None
     ):
         accounts.request_account(session, staff, pending)
+    seed_roster(session, superintendent)
     return [
         (user, auth.issue_token(session, user, actor=DEMO_ACTOR, expires_days=1).token)
         for user in people

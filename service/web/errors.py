@@ -5,11 +5,13 @@ browser is sent to sign in and brought back afterwards.
 """
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
+from service.auth.deps import VIEWER_STATE
+from service.auth.oidc import safe_next
 from service.web.templating import render
 
 TITLES = {
@@ -35,6 +37,16 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def _back(request: Request) -> str | None:
+    """The page the person came from on this site, to return to after reading the error."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.url.netloc:
+        return None
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    back = safe_next(path) if referer.path else None
+    return back if back and back != request.url.path else None
+
+
 def page_error(
     request: Request, status: int, message: str, problems: list[dict[str, Any]] | None = None
 ) -> Response:
@@ -49,8 +61,9 @@ def page_error(
     return render(
         request,
         template,
-        None,
+        getattr(request.state, VIEWER_STATE, None),
         status,
+        back=_back(request),
         title=title,
         message=message,
         status=status,

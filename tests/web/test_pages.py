@@ -207,3 +207,20 @@ def test_every_form_carries_this_sessions_csrf_token(
     tokens = re.findall(r'name="csrf_token" value="([^"]*)"', page.text)
     assert tokens, "every main page has at least the sign-out form"
     assert set(tokens) == {browser.csrf_token}
+
+
+def test_an_error_page_keeps_the_person_signed_in_and_offers_the_way_back(
+    browser_as: Callable[[Person], Browser], superintendent: Person
+) -> None:
+    browser = browser_as(superintendent)
+    page = browser.client.get(
+        "/accounts/999999",
+        headers={"accept": "text/html", "referer": "http://testserver/accounts?status=requested"},
+    )
+    assert page.status_code == 404
+    assert "Sign out" in page.text and "Staff sign-in" not in page.text
+    assert 'href="/accounts?status=requested"' in page.text
+    elsewhere = browser.client.get(
+        "/accounts/999999", headers={"accept": "text/html", "referer": "https://evil.example/x"}
+    )
+    assert "evil.example" not in elsewhere.text
