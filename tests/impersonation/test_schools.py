@@ -259,3 +259,66 @@ def test_a_renamed_account_saying_the_main_one_is_restricted_is_impersonation(
     result = assess(maple, renamed)
     assert result.verdict == "impersonation"
     assert has(result, "old account is gone")
+
+
+@pytest.mark.parametrize(
+    ("display_name", "bio", "url"),
+    [
+        ("Jenna K, LPN", "LPN, grad of the Maple Ridge Schools PN program.", None),
+        (
+            "Prairie Line Freight",
+            "Hiring CDL grads! 40 drivers from the Maple Ridge Schools CDL program.",
+            "https://prairielinefreight.com",
+        ),
+        (
+            "Birch Falls Public Schools",
+            "Many of our juniors attend half-day programs at Maple Ridge High School.",
+            "https://bfps.org",
+        ),
+        (
+            "Brecken County Sheriff's Office",
+            "Our school resource officers work at Maple Ridge High School.",
+            "https://brecken.gov/sheriff",
+        ),
+    ],
+)
+def test_speaking_of_the_institution_is_not_speaking_for_it(
+    maple: InstitutionProfile, display_name: str, bio: str, url: str | None
+) -> None:
+    outsider = profile(display_name=display_name, bio=bio, url=url)
+    assert assess(maple, outsider).verdict == "benign"
+
+
+def test_a_program_page_placed_at_a_campus_is_an_unofficial_presence(
+    maple: InstitutionProfile,
+) -> None:
+    page = profile(
+        display_name="Lineworker Program",
+        bio="Powerline training at Maple Ridge Schools, Quarry Hill Campus.",
+    )
+    assert assess(maple, page).verdict == "unofficial_presence"
+
+
+def test_a_same_named_company_at_its_own_site_elsewhere_is_a_collision(
+    maple: InstitutionProfile,
+) -> None:
+    company = profile(
+        platform="x",
+        handle="MapleRidgeUSDIT",
+        display_name="Maple Ridge Schools Solutions",
+        bio="Managed IT for small businesses. 24/7 help desk.",
+        url="https://mapleridgeschoolssolutions.com",
+        location="Odessa, TX",
+    )
+    assert assess(maple, company).verdict == "benign"
+
+
+def test_a_foundation_raising_emergency_grants_with_a_disclaimer_is_benign(
+    maple: InstitutionProfile,
+) -> None:
+    foundation = profile(
+        display_name="Maple Ridge Schools Foundation",
+        bio="Independent 501(c)(3) raising scholarships and emergency grants for students.",
+        url="https://mapleridgeschoolsfoundation.org",
+    )
+    assert assess(maple, foundation).verdict == "benign"

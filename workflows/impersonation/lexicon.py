@@ -200,6 +200,7 @@ _PHRASES: dict[str, str] = {
         r"\b(?:i|i'm|im|my|me|mine)\b",
         r"\b(?:mom|mum|dad|mother|father|wife|husband|grandma|grandpa|mama|papa)\b",
         r"\b(?:an? )(?:student|grad|graduate|alum\w*|instructor|teacher|tutor)\b",
+        r"\b(?:grad|graduate|alum|alumna|alumnus) of\b",
         r"\b(?:learning|studying|native|believer|addict|lover|gamer|enthusiast)\b",
         r"\b(?:he|she|they)/(?:him|her|them)\b",
     ),
@@ -247,7 +248,8 @@ _PHRASES: dict[str, str] = {
         r"|team|campus|classes|courses|chapter|classrooms?|labs?|shop|salon|kitchen|clinic"
         r"|juniors|seniors|freshmen|sophomores|apprentices|trainees|cohorts?|advisors|advisers)",
         r"(?:the|this) (?:[\w-]+ ){1,4}?(?:program|programme|department)",
-        r"(?:from|by) (?:our |the )?(?:advisors|advisers|instructors|faculty|teachers|coaches)",
+        r"(?:from|by) (?:our |the )?(?:[\w-]+ ){0,3}?(?:advisors|advisers|instructors|faculty"
+        r"|teachers|coaches)",
         r"open (?:\d|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|daily|weekdays|until)",
         r"(?:study|lab|open|drop-in|service|opening) hours",
         r"book (?:through|via|with|at|online|an appointment|your appointment)",

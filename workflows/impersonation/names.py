@@ -40,6 +40,11 @@ _ABBREVIATIONS = {
     "university": ("univ",),
     "college": ("coll",),
 }
+# Words that end an institution's name: "Broken Bow Public Schools" is a school district.
+INSTITUTION_KIND_WORDS = frozenset(
+    skeleton(w)
+    for w in word_list("school schools district college university academy institute isd usd sd")
+)
 # Words that end a name by saying what kind of place it is.
 _KIND_WORDS = frozenset(
     word_list(
@@ -192,7 +197,8 @@ class NameModel:
     registered_handles: re.Pattern[str] | None
     domains: tuple[str, ...]
     city: tuple[str, ...]  # skeleton words of the town
-    office_words: frozenset[str]
+    office_words: frozenset[str]  # offices, programs and the campuses' words
+    program_words: frozenset[str]  # offices and programs alone: a campus word names no program
     name_words: frozenset[str] = frozenset()  # skeleton words of the name and aliases
     # Locations that are not "elsewhere": the campuses' places, the institution's region and
     # country-level answers ("Oregon", "United States") that say nothing about the town.
@@ -284,9 +290,13 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
     handles = {a.handle for a in institution.official_accounts}
     city = institution.location.split(",")[0] if institution.location else ""
     office = set(OFFICE_WORDS)
+    programs = set(OFFICE_WORDS)
     for phrase in (*institution.departments, *institution.campuses):
         for word in words(phrase.casefold()):
-            office.update(skeleton(w) for w in (word, *_ABBREVIATIONS.get(word, ())))
+            spellings = {skeleton(w) for w in (word, *_ABBREVIATIONS.get(word, ()))}
+            office.update(spellings)
+            if phrase in institution.departments:
+                programs.update(spellings)
     return NameModel(
         identity=_phrase_pattern(identity),
         long_identity=_phrase_pattern(long_names),
@@ -317,6 +327,7 @@ def build_name_model(institution: InstitutionProfile) -> NameModel:
         domains=institution.domains,
         city=tuple(words(skeleton(city))),
         office_words=frozenset(office - STOP_WORDS),
+        program_words=frozenset(programs - STOP_WORDS),
         name_words=frozenset(w for p in identity for w in display_words(skeleton(p))),
         nearby_words=frozenset(
             w

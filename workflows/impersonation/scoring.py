@@ -19,8 +19,9 @@ from datetime import datetime
 
 from workflows.impersonation.institution import CandidateProfile, InstitutionProfile
 from workflows.impersonation.lexicon import SCAMS
-from workflows.impersonation.names import NameModel, build_name_model
+from workflows.impersonation.names import INSTITUTION_KIND_WORDS, NameModel, build_name_model
 from workflows.impersonation.signals import HandleMatch, Signals, as_written, extract
+from workflows.impersonation.text import skeleton
 
 OFFICIAL = "official"
 IMPERSONATION = "impersonation"
@@ -89,7 +90,7 @@ def _hard(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
     if not scams and {"money", "contact"} <= cues.keys():
         scams = ["lure"]
         cues.setdefault("lure", f'{cues["money"]}" + "{cues["contact"]}')
-    if scams == ["payment"] and _fundraiser(s, cues):
+    if scams and set(scams) <= {"payment", "lure"} and _fundraiser(s, cues):
         scams = []
     tied = mention or s.handle or s.link == "lookalike" or s.office_name
     if scams and "warning" not in cues and tied:
@@ -134,6 +135,8 @@ def _soft(s: Signals, cues: dict[str, str], mention: bool, case: _Case) -> list[
     """Claims to *be* the institution. Each needs some context besides itself, so a tennis
     club that happens to share the acronym is not taken for the school."""
     found: list[str] = []
+    if _own_site(s, cues, []):
+        return found  # "Sandhill Tech Solutions" at its own site in another state: a collision
     tied = mention or s.office_name
     claim = "claim" in cues and tied
     takeover = "takeover" in s.bio_cues and tied
@@ -201,8 +204,9 @@ def _unofficial(s: Signals) -> bool:
     if s.location_elsewhere and not s.bio_mention and s.link != "official":
         return False  # shares a name, lives elsewhere, never mentions the institution: a collision
     if s.display_mention:
-        if s.remainder_kind == "office" or s.names_program:  # "HPCC Library", "PVTI Culinary
-            return True  # Demos": the name says it all
+        # "HPCC Library", "PVTI Culinary Demos", "Birchwood Elem": the name says it all
+        if s.remainder_kind == "office" or s.names_program or s.campus_page:
+            return True
         supported = s.bio_places or s.link == "official" or "staff" in s.bio_cues
         own_voice = "personal" in s.bio_cues or "org" in s.bio_cues
         return s.remainder_kind == "other" and supported and not own_voice
@@ -210,9 +214,19 @@ def _unofficial(s: Signals) -> bool:
         return False  # a person's or an independent group's page, in the bio's own words
     if s.display_partial and _partial_presence(s):
         return True
-    if not s.bio_mention:
+    if not s.bio_mention or _another_institution(s):
         return False
-    return s.remainder_kind == "office" or s.office_name or "staff" in s.bio_cues
+    # "Lineworker Program" whose bio places it at one of our campuses
+    program_at_campus = s.names_program and s.bio_campus and s.link in {None, "official"}
+    return (
+        s.remainder_kind == "office" or s.office_name or "staff" in s.bio_cues or program_at_campus
+    )
+
+
+def _another_institution(s: Signals) -> bool:
+    """A display name that is itself a school's or district's ("Broken Bow Public Schools")."""
+    last = s.display_name.split()[-1:] or [""]
+    return skeleton(last[0].casefold()) in INSTITUTION_KIND_WORDS
 
 
 def _partial_presence(s: Signals) -> bool:

@@ -76,6 +76,8 @@ class Signals:
     handle_spells: bool  # the handle is the institution's name squashed together
     office_name: bool  # the display name is an office's, institution's words aside
     names_program: bool  # beside the institution's name, a program or office and more
+    bio_campus: bool  # the bio names one of the campuses
+    campus_page: bool  # the display name is a campus's name alone
     # Only the head of its name or a campus's ("Ironwood Welding Shop"), and what the rest is
     display_partial: bool
     partial_kind: str
@@ -225,7 +227,7 @@ def _partial_mention(skel: str, handle: str, model: NameModel) -> tuple[bool, st
         return model.handle_has_partial(handle), "handle"
     remainder = display_words(rest)
     kind = _remainder_kind(remainder, skel, model)
-    if kind == "other" and not model.office_words.isdisjoint(remainder):
+    if kind == "other" and not model.program_words.isdisjoint(remainder):
         kind = "program"
     return True, kind
 
@@ -257,6 +259,13 @@ def _split_display(skel: str, model: NameModel) -> tuple[bool, list[str]]:
     return bool(spans), display_words(rest)
 
 
+def _campus_alone(skel: str, model: NameModel) -> bool:
+    """A display name that is a campus's name and nothing else ("Birchwood Elem 🍁")."""
+    if model.campus is None:
+        return False
+    return bool(model.campus.search(skel)) and not display_words(model.campus.sub(" ", skel))
+
+
 def extract(
     institution: InstitutionProfile,
     model: NameModel,
@@ -280,6 +289,7 @@ def extract(
 
     hosts: dict[str, str] = {}
     said_by_bio: dict[str, dict[str, str]] = {}  # accounts reuse one bio across platforms
+    said_by_name: dict[str, dict[str, str]] = {}  # ... and one display name
     out: list[Signals] = []
     for row, profile in enumerate(profiles):
         registered = institution.is_registered(profile.platform, profile.handle)
@@ -308,7 +318,8 @@ def extract(
             and location.issuperset(model.city)
             and not _other_region(profile.location, model)
         )
-        bio_mention = model.mentions(skeleton(profile.bio))
+        bio_skel = skeleton(profile.bio)
+        bio_mention = model.mentions(bio_skel)
         if not campus and model.campus_initials is not None:
             # "QHHS Student Life": initials count once the bio places the account with us.
             initials = bool(model.campus_initials.search(skels[row]))
@@ -340,7 +351,13 @@ def extract(
             cached = said_by_bio.get(profile.bio)
             if cached is None:
                 cached = said_by_bio[profile.bio] = cues(plain(profile.bio))
-            said, said_in_name = cached, cues(display_plain, name=True)
+            in_name = said_by_name.get(display_plain)
+            if in_name is None:
+                in_name = said_by_name[display_plain] = cues(display_plain, name=True)
+            said, said_in_name = cached, in_name
+            if "staff" in said and model.mentions(skeleton(said["staff"])):
+                # "graduates of the Sandhill Tech CDL program": spoken of, not spoken by.
+                said = {kind: text for kind, text in said.items() if kind != "staff"}
         out.append(
             Signals(
                 registered=registered,
@@ -349,7 +366,9 @@ def extract(
                 display_name=profile.display_name,
                 remainder=tuple(rest),
                 remainder_kind=kind,
-                names_program=kind == "other" and not model.office_words.isdisjoint(rest),
+                names_program=kind == "other" and not model.program_words.isdisjoint(rest),
+                bio_campus=model.campus is not None and bool(model.campus.search(bio_skel)),
+                campus_page=not named and _campus_alone(skels[row], model),
                 display_partial=partial,
                 partial_kind=partial_kind,
                 bio_places=bio_mention or (tied and model.places(skeleton(profile.bio))),
