@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     )
 
     review_period_days: int = Field(default=365, ge=1)
+    review_grace_days: int = Field(default=30, ge=0, description="Overdue beyond this: flagged.")
+    min_stewards: int = Field(default=2, ge=1)
+    dormant_after_days: int = Field(default=180, ge=1)
+    dormancy_interval_seconds: float = Field(default=86400, gt=0)
+    escalate_after_hours: float = Field(default=72, gt=0)
+    approval_valid_days_after_schedule: int = Field(default=7, ge=1)
+    approval_valid_days_unscheduled: int = Field(default=30, ge=1)
+    # Public reports per client address, "N/seconds"; screenshots up to this size.
+    report_rate_limit: str = Field(default="5/3600", pattern=r"^\d+/\d+$")
+    report_max_screenshot_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     session_days: int = Field(default=7, ge=1)
 
     smtp_host: str | None = None  # no host: mail stays queued in the outbox, nothing is sent

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Self
 
 from pydantic import EmailStr, model_validator
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import UTCDateTime, enum_type
@@ -33,9 +33,41 @@ class Account(AccountBase, table=True):
     authorized_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     authorized_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     review_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # The latest post the platform shows, as the dormancy job last read it.
+    last_activity_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    activity_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     notes: str = Field(default="", max_length=4000)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AccountAuthorization(SQLModel, table=True):
+    """Each time the superintendent authorized an account: the first time and every annual
+    re-authorization, with the review date it set."""
+
+    __tablename__ = "account_authorization"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="official_account.id", index=True)
+    kind: str = Field(max_length=20)  # "authorized" or "reauthorized"
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    review_due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    reason: str = Field(default="", max_length=2000)
+
+
+class ApprovalStep(SQLModel, table=True):
+    """One step of an account's approval route: a role or named users, any or all of them."""
+
+    __tablename__ = "approval_step"
+    __table_args__ = (UniqueConstraint("account_id", "position", name="uq_approval_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="official_account.id", index=True)
+    position: int
+    role: str | None = Field(default=None, max_length=20)
+    user_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rule: str = Field(default="any", max_length=3)  # "any" or "all"
 
 
 class AccountSteward(SQLModel, table=True):

@@ -51,6 +51,24 @@ class Finding(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
+class FindingReport(SQLModel, table=True):
+    """A person's report of an account claiming to be the institution (public or staff)."""
+
+    __tablename__ = "finding_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    reference: str = Field(max_length=20, unique=True)  # what the reporter is given
+    profile_url: str = Field(max_length=500)
+    description: str = Field(default="", max_length=2000)
+    contact_email: str | None = Field(default=None, max_length=320)
+    screenshot_sha256: str | None = Field(default=None, max_length=64)
+    screenshot_path: str | None = Field(default=None, max_length=300)
+    reporter_id: int | None = Field(default=None, foreign_key="user_account.id")
+    client_key: str = Field(default="", max_length=64)  # a keyed hash of the address, no IP
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 class FindingSnapshot(SQLModel, table=True):
     """The profile as it was seen, taken whenever its content changed: the evidence.
 

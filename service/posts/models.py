@@ -19,6 +19,9 @@ class Post(SQLModel, table=True):
     author_id: int = Field(foreign_key="user_account.id", index=True)
     status: PostStatus = Field(sa_type=enum_type(PostStatus), index=True)
     publish_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
+    # Waiting too long for review escalates once; an approval not published in time lapses.
+    escalated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    approval_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # Set when a consent it relied on is revoked after publication.
     removal_required: bool = False
     # Bumped by every state change: two reviewers acting at once cannot both succeed.
