@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     escalate_after_hours: float = Field(default=72, gt=0)
     approval_valid_days_after_schedule: int = Field(default=7, ge=1)
     approval_valid_days_unscheduled: int = Field(default=30, ge=1)
+    approval_check_interval_seconds: float = Field(default=900, gt=0)
     # Public reports per client address, "N/seconds"; screenshots up to this size.
     report_rate_limit: str = Field(default="5/3600", pattern=r"^\d+/\d+$")
     report_max_screenshot_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

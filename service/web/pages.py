@@ -85,3 +85,11 @@ def demo_sign_in(
         raise NotFound("There is no demo user with that email.")
     auth.switch_web_session(session, request.session, person, days=settings.session_days)
     return RedirectResponse(safe_next(next_path), status_code=303)
+
+
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, visitor: Visitor) -> Response:
+    """Signing out changes state, so it takes a POST; a link to /logout lands here."""
+    if visitor is None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "logout.html", visitor, title="Sign out")

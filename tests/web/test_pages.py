@@ -224,3 +224,14 @@ def test_an_error_page_keeps_the_person_signed_in_and_offers_the_way_back(
         "/accounts/999999", headers={"accept": "text/html", "referer": "https://evil.example/x"}
     )
     assert "evil.example" not in elsewhere.text
+
+
+def test_the_logout_page_asks_before_signing_out(
+    app: TestClient, browser_as: Callable[[Person], Browser], superintendent: Person
+) -> None:
+    browser = browser_as(superintendent)
+    page = browser.get("/logout")
+    assert page.status_code == 200 and 'action="/logout"' in page.text
+    assert browser.get("/").text.count("Sign out") >= 1  # still signed in: GET changed nothing
+    assert browser.post("/logout").status_code == 303
+    assert browser.get("/logout").headers["location"] == "/"
