@@ -1,5 +1,7 @@
 """Attaching an image to a post: inspected by content, stripped of metadata, faces counted."""
 
+from typing import BinaryIO
+
 from sqlmodel import Session, col, select
 
 from service import clock, media
@@ -21,6 +23,31 @@ def _check_students(session: Session, student_ids: list[int]) -> None:
     missing = sorted(set(student_ids) - found)
     if missing:
         raise Invalid(f"No student with id {', '.join(map(str, missing))} on the roster.")
+
+
+def attach_upload(
+    session: Session,
+    post_id: int,
+    author: User,
+    upload: BinaryIO,
+    *,
+    filename: str | None,
+    declared_type: str | None,
+    depicts: Depicts,
+    student_ids: list[int],
+) -> Post:
+    """`attach_media` for an uploaded file: one byte past the limit is enough to refuse an
+    oversized file without reading all of it."""
+    return attach_media(
+        session,
+        post_id,
+        author,
+        data=upload.read(get_settings().max_upload_bytes + 1),
+        filename=filename or "upload",
+        declared_type=declared_type,
+        depicts=depicts,
+        student_ids=student_ids,
+    )
 
 
 def attach_media(

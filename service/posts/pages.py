@@ -15,7 +15,6 @@ from service.errors import Invalid
 from service.posts import compose, media, review, service
 from service.posts.deps import PostsRead, PostsReview, PostsWrite
 from service.posts.models import PostCreate, PostUpdate
-from service.settings import get_settings
 from service.users.models import CONTRIBUTORS
 from service.web.templating import flash, render
 from workflows import post_lifecycle as lifecycle
@@ -171,14 +170,12 @@ def attach_media(
     depicts: Annotated[Depicts, Form()],
     student_ids: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
-    # As the API: one byte past the limit is enough to refuse an oversized file.
-    data = file.file.read(get_settings().max_upload_bytes + 1)
-    media.attach_media(
+    media.attach_upload(
         session,
         post_id,
         user,
-        data=data,
-        filename=file.filename or "upload",
+        file.file,
+        filename=file.filename,
         declared_type=file.content_type,
         depicts=depicts,
         student_ids=student_ids or [],

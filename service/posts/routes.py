@@ -8,7 +8,6 @@ from service.errors import Invalid
 from service.posts import media, review, service, views
 from service.posts.deps import PostsRead, PostsRemove, PostsReview, PostsWrite
 from service.posts.models import PostCreate, PostPublic, PostUpdate, ReviewRequest, RevisionPublic
-from service.settings import get_settings
 from workflows.content_rules import Depicts
 from workflows.post_lifecycle import PostAction, PostStatus
 
@@ -53,14 +52,12 @@ def attach_media(
     depicts: Annotated[Depicts, Form()],
     student_ids: Annotated[str, Form()] = "",
 ) -> PostPublic:
-    # One byte past the limit is enough to refuse an oversized file without reading all of it.
-    data = file.file.read(get_settings().max_upload_bytes + 1)
-    post = media.attach_media(
+    post = media.attach_upload(
         session,
         post_id,
         user,
-        data=data,
-        filename=file.filename or "upload",
+        file.file,
+        filename=file.filename,
         declared_type=file.content_type,
         depicts=depicts,
         student_ids=_student_ids(student_ids),
