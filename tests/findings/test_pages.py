@@ -141,7 +141,7 @@ def test_the_finding_page_shows_both_images_the_reasons_and_the_history(
     assert 'class="side-by-side"' in text
     assert "style=" not in text and "<script>" not in text  # strict CSP: nothing inline
     assert "display name equals the institution&#39;s" in text  # the reasons, escaped
-    assert "@RiverbendTech on x" in text  # the official account it imitates
+    assert "@RiverbendTech on X" in text  # the official account it imitates
     newest, oldest = findings.snapshots_of(session, impostor.id or 0)
     latest_src = f"/findings/{impostor.id}/snapshots/{newest.id}/image"
     earlier_src = f"/findings/{impostor.id}/snapshots/{oldest.id}/image"
