@@ -184,6 +184,14 @@ class Connector(Protocol):
         self, post: PublishRequest, credentials: Credentials
     ) -> Published | None: ...
 
+    def latest_activity(self, handle: str, platform_id: str | None = None) -> datetime | None:
+        """When the account last posted (timezone-aware), None if it never has.
+
+        Takes what the register stores: the handle, and the platform's account id when known
+        (preferred where the platform can look up by id). Raises `NotFound` for an account the
+        platform does not show."""
+        ...
+
 
 T = TypeVar("T")
 

@@ -12,10 +12,10 @@ costs an API call (the feature is then in `denied_features`).
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from connectors.base import (
-    ConnectorError,
     Credentials,
     PermissionMissing,
     PlatformError,
@@ -33,6 +33,7 @@ PAGE_FIELDS = (
     "verification_status,picture"
 )
 PAGE_SEARCH = "facebook page search (Page Public Metadata Access)"
+PAGE_POSTS = "facebook page posts (Page Public Content Access)"
 PAGE_HANDLE = re.compile(r"[A-Za-z0-9.\-]{1,50}")
 
 
@@ -58,19 +59,16 @@ class FacebookConnector(GraphConnector):
     def search_accounts(self, query: str, limit: int = 100) -> list[Profile]:
         if PAGE_SEARCH in self._denied:
             raise PermissionMissing(self.name, PAGE_SEARCH)
-        try:
-            body = self._graph.get(
-                self._read_token,
-                "pages/search",
-                PAGE_SEARCH,
-                q=query,
-                fields=PAGE_FIELDS,
-                limit=min(limit, 100),
-            )
-        except ConnectorError as error:
-            self._note(error)
-            raise
+        body = self._read(
+            "pages/search", PAGE_SEARCH, q=query, fields=PAGE_FIELDS, limit=min(limit, 100)
+        )
         return [page_profile(page) for page in body.get("data", [])][:limit]
+
+    def latest_activity(self, handle: str, platform_id: str | None = None) -> datetime | None:
+        """The Page's newest post: `/{page}/posts?limit=1&fields=created_time`."""
+        page = platform_id or handle.strip().removeprefix("@")
+        body = self._read(f"{page}/posts", PAGE_POSTS, fields="created_time", limit=1)
+        return self._newest_time(body.get("data", []), "created_time")
 
     def publish(self, post: PublishRequest, credentials: Credentials) -> Published:
         page_id = self._account(credentials)

@@ -279,6 +279,19 @@ class GraphConnector:
             raise PlatformError(self.name, "credentials lack the account's platform id")
         return credentials.account_platform_id
 
+    def _read(self, path: str, feature: str, **args: Any) -> dict[str, Any]:
+        """An app-token read; a refused feature is remembered in `denied_features`."""
+        try:
+            return self._graph.get(self._read_token, path, feature, **args)
+        except ConnectorError as error:
+            self._note(error)
+            raise
+
+    @staticmethod
+    def _newest_time(items: Sequence[Mapping[str, Any]], time_key: str) -> datetime | None:
+        times = [datetime.fromisoformat(item[time_key]) for item in items if item.get(time_key)]
+        return max(times, default=None)
+
     @staticmethod
     def _oldest_match(
         items: Sequence[Mapping[str, Any]], text_key: str, time_key: str, post: PublishRequest

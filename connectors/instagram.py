@@ -13,6 +13,7 @@ Publishing (the token of the Page linked to the account, the IG user id in
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from connectors.base import (
@@ -32,6 +33,7 @@ from workflows.platforms import Platform
 
 IG_FIELDS = "id,username,name,biography,website,followers_count,profile_picture_url"
 IG_SEARCH = "instagram account search"
+IG_DISCOVERY = "instagram business discovery"
 MAX_CAROUSEL = 10
 IG_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
 
@@ -70,12 +72,21 @@ class InstagramConnector(GraphConnector):
             f"{self._business_account_id}?fields=business_discovery.username({h}){{{IG_FIELDS}}}"
             for h in batch
         ]
-        answers = self._graph.batch_get(self._read_token, urls, "instagram business discovery")
+        answers = self._graph.batch_get(self._read_token, urls, IG_DISCOVERY)
         return self._collect(answers, lambda body: ig_profile(body["business_discovery"]))
 
     def search_accounts(self, query: str, limit: int = 100) -> list[Profile]:
         self._denied.add(IG_SEARCH)
         raise PermissionMissing(self.name, IG_SEARCH, "the Instagram API has no account search")
+
+    def latest_activity(self, handle: str, platform_id: str | None = None) -> datetime | None:
+        """The newest media's `timestamp`, through business discovery (it finds accounts by
+        username only, so `platform_id` is not used)."""
+        username = handle.strip().removeprefix("@")
+        fields = f"business_discovery.username({username}){{media.limit(1){{timestamp}}}}"
+        body = self._read(self._business_account_id, IG_DISCOVERY, fields=fields)
+        media = body.get("business_discovery", {}).get("media", {})
+        return self._newest_time(media.get("data", []), "timestamp")
 
     def publish(self, post: PublishRequest, credentials: Credentials) -> Published:
         """A media container (a carousel for several images), then `media_publish`."""

@@ -3,7 +3,10 @@
 Accounts come from `simulated_profiles_path` (JSONL, or a JSON array, in the profile format of
 `shared/eval/impersonation/README.md`); publishing appends events to `simulated_published_path`
 (JSONL) when set, and always to the in-memory `published` list. One call per lookup batch,
-search, publish, delete or reconciliation is counted in `api_calls`.
+search, publish, delete, reconciliation or activity read is counted in `api_calls`.
+
+A profile record may carry `latest_post_at` (ISO 8601), the newest post the platform shows;
+`latest_activity` returns the later of it and the account's live published posts.
 
 Tests (and the demo) can make the next call fail with `fail_next(error)`; with
 `after_publishing=True` a publish is recorded first and then fails, as when a platform
@@ -33,13 +36,16 @@ from workflows.platforms import Platform
 NAME = "simulated"
 
 
-def load_profiles(path: Path) -> list[Profile]:
+def load_records(path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8")
     if text.lstrip().startswith("["):
-        records = json.loads(text)
-    else:
-        records = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [profile_from_record(record, path.parent) for record in records]
+        records: list[dict[str, Any]] = json.loads(text)
+        return records
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def load_profiles(path: Path) -> list[Profile]:
+    return [profile_from_record(record, path.parent) for record in load_records(path)]
 
 
 def profile_from_record(record: dict[str, Any], base: Path) -> Profile:
@@ -82,8 +88,18 @@ class SimulatedConnector:
     ) -> None:
         self.platform = platform
         self._latency = latency_seconds
-        profiles = load_profiles(profiles_path) if profiles_path else []
-        self.profiles = [p for p in profiles if platform is None or p.platform == platform]
+        records = load_records(profiles_path) if profiles_path else []
+        self.profiles: list[Profile] = []
+        # Profile.key → the newest post the platform shows (the record's `latest_post_at`).
+        self.latest_posts: dict[str, datetime] = {}
+        for record in records:
+            profile = profile_from_record(record, profiles_path.parent if profiles_path else Path())
+            if platform is not None and profile.platform != platform:
+                continue
+            self.profiles.append(profile)
+            if record.get("latest_post_at"):
+                latest = _aware(datetime.fromisoformat(record["latest_post_at"]))
+                self.latest_posts[profile.key] = latest
         self._published_path = published_path
         self.published: list[dict[str, Any]] = []
         self._failures: list[tuple[ConnectorError, bool]] = []
@@ -184,6 +200,30 @@ class SimulatedConnector:
             if not record.get("deleted") and record["idempotency_key"] == post.idempotency_key:
                 return Published(record["platform_post_id"], record["url"])
         return None
+
+    def latest_activity(self, handle: str, platform_id: str | None = None) -> datetime | None:
+        self._call()
+        wanted = handle.strip().removeprefix("@").casefold()
+        profile = next(
+            (
+                p
+                for p in self.profiles
+                if p.platform_id == platform_id or p.handle.casefold() == wanted
+            ),
+            None,
+        )
+        times = [
+            _aware(datetime.fromisoformat(record["published_at"]))
+            for record in self.published
+            if not record.get("deleted")
+            and str(record.get("handle", "")).casefold() == wanted
+            and (self.platform is None or record.get("platform") in (None, self.platform))
+        ]
+        if profile is None and not times:
+            raise NotFound(NAME, f"no account @{handle}")
+        if profile is not None and profile.key in self.latest_posts:
+            times.append(self.latest_posts[profile.key])
+        return max(times, default=None)
 
     def _live(self, platform_post_id: str) -> dict[str, Any] | None:
         for record in self.published:

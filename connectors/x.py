@@ -39,6 +39,7 @@ from connectors.base import (
 from connectors.http import CountingSession
 from connectors.x_translate import (
     NAME,
+    latest_post_time,
     retry_at,
     search_query,
     translate,
@@ -167,6 +168,25 @@ class XConnector:
             token = body.get("meta", {}).get("next_token")
             if not token or seen >= limit:
                 return
+
+    def latest_activity(self, handle: str, platform_id: str | None = None) -> datetime | None:
+        """One user lookup (by id when known) with the most recent post expanded: one user and
+        one post read, where the timeline would read five posts."""
+        client = self._app_client()
+        if platform_id:
+            route = "/2/users/:id"
+            who: dict[str, str] = {"id": platform_id}
+        else:
+            route = "/2/users/by/username/:username"
+            who = {"username": handle.strip().removeprefix("@")}
+        lookup = partial(
+            client.get_user,
+            **who,
+            user_fields=["most_recent_tweet_id"],
+            expansions=["most_recent_tweet_id"],
+            tweet_fields=["created_at"],
+        )
+        return latest_post_time(self._read(route, "x latest activity", lookup))
 
     # --- publishing ------------------------------------------------------------------------
 

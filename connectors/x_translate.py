@@ -22,6 +22,7 @@ from workflows.platforms import Platform
 
 NAME = "x"
 DEFAULT_WAIT = timedelta(seconds=60)  # when a 429 carries no reset header
+TWITTER_EPOCH_MS = 1288834974657  # post ids are snowflakes: milliseconds since this, << 22
 _TIER_REFUSALS = ("client-not-enrolled", "client-forbidden", "oauth1-permissions")
 _TIER_CODES = {453, 220}  # v1.1: "limited v1.1 access", "credentials do not allow access"
 
@@ -130,3 +131,25 @@ def v1_user_profile(user: Mapping[str, Any]) -> Profile:
         verified=bool(user.get("verified")),
         profile_image_url=user.get("profile_image_url_https"),
     )
+
+
+def latest_post_time(body: Mapping[str, Any]) -> datetime | None:
+    """A user lookup with the `most_recent_tweet_id` field and expansion: the post's
+    `created_at` from `includes`, else the time inside its snowflake id; None if it has none."""
+    user = body.get("data")
+    if not isinstance(user, Mapping):
+        errors = body.get("errors") or [{}]
+        raise NotFound(NAME, str(errors[0].get("detail") or "no such user"))
+    tweet_id = user.get("most_recent_tweet_id")
+    if not tweet_id:
+        return None
+    for tweet in body.get("includes", {}).get("tweets", []):
+        if str(tweet.get("id")) == str(tweet_id) and tweet.get("created_at"):
+            return datetime.fromisoformat(tweet["created_at"])
+    return snowflake_time(str(tweet_id))
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    if not tweet_id.isdigit():
+        return None
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, UTC)

@@ -13,17 +13,25 @@ from service.consent.pages import router as consent_pages
 from service.consent.routes import router as consent_router
 from service.errors import install_error_handlers
 from service.findings.pages import router as findings_pages
+from service.findings.report_pages import router as report_pages
+from service.findings.report_routes import public_router as public_reports_router
+from service.findings.report_routes import router as reports_router
 from service.findings.routes import router as findings_router
 from service.health import router as health_router
 from service.institution.routes import router as institution_router
 from service.observability import RequestContext
 from service.posts.pages import router as posts_pages
 from service.posts.routes import router as posts_router
+from service.posts.routes import steps_router as approval_steps_router
+from service.posts.routing_pages import router as approval_steps_pages
 from service.public.pages import router as public_pages
 from service.public.routes import media_router
 from service.public.routes import router as public_router
+from service.records.pages import router as records_pages
+from service.records.routes import router as records_router
 from service.scans.routes import router as scans_router
 from service.settings import Settings, get_settings
+from service.users.pages import router as users_pages
 from service.users.routes import router as users_router
 from service.web import csrf
 from service.web.pages import router as web_pages
@@ -58,18 +66,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_router,
         consent_router,
         posts_router,
+        approval_steps_router,
+        approval_steps_pages,
         public_router,
         media_router,
         audit_router,
         findings_router,
+        public_reports_router,
+        reports_router,
         scans_router,
+        records_router,
         web_pages,
         public_pages,
         accounts_pages,
         posts_pages,
         consent_pages,
         findings_pages,
+        report_pages,
         audit_pages,
+        users_pages,
+        records_pages,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

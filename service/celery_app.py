@@ -73,7 +73,9 @@ signals.worker_process_shutdown.connect(_process_gone)
 
 # The modules whose @job functions become tasks (importing them registers the functions).
 JOB_MODULES = (
+    "service.accounts.dormancy",
     "service.notifications.service",
+    "service.posts.expiry",
     "service.publishing.service",
     "service.reminders.service",
     "service.scans.service",
@@ -84,6 +86,8 @@ PERIODIC = {
     "deliver-mail": ("imprimatur.deliver_mail", "mail_interval_seconds"),
     "send-reminders": ("imprimatur.send_reminders", "reminder_interval_seconds"),
     "run-due-scans": ("imprimatur.run_due_scans", "scan_check_interval_seconds"),
+    "check-dormancy": ("imprimatur.check_dormancy", "dormancy_interval_seconds"),
+    "check-approvals": ("imprimatur.check_approvals", "approval_check_interval_seconds"),
 }
 
 

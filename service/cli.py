@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from service import migrations
-from service.accounts import credentials
+from service.accounts import credentials, dormancy
+from service.accounts.cli import accounts_app
 from service.audit.service import verify_chain
 from service.auth import service as auth
 from service.db import get_engine, session_scope
@@ -18,13 +19,16 @@ from service.institution import service as institution
 from service.jobs import EmbeddedScheduler
 from service.notifications import service as notifications
 from service.observability import configure_logging
+from service.posts import expiry as approvals
 from service.publishing import service as publishing
+from service.records.cli import records_app
 from service.reminders import service as reminders
 from service.scans import service as scans
 from service.scans.cli import scan_run
 from service.scoring_cli import score_profiles
 from service.settings import get_settings
 from service.users import service as users
+from service.users.cli import users_deactivate
 from service.users.models import Role
 
 app = typer.Typer(help="Imprimatur: official-account governance.", no_args_is_help=True)
@@ -49,6 +53,9 @@ app.command("score-profiles")(score_profiles)
 scan_app = typer.Typer(help="Impersonation scans.", no_args_is_help=True)
 scan_app.command("run")(scan_run)
 app.add_typer(scan_app, name="scan")
+app.add_typer(accounts_app, name="accounts")
+users_app.command("deactivate")(users_deactivate)
+app.add_typer(records_app, name="records")
 
 console = Console()
 errors = Console(stderr=True)
@@ -212,6 +219,23 @@ def jobs_publish() -> None:
     console.print(f"Looked at {publishing.publish_due()} due post(s).")
 
 
+@jobs_app.command("check-approvals")
+def jobs_check_approvals() -> None:
+    """Escalate posts waiting too long for review; send lapsed approvals back to review."""
+    console.print(f"Escalated or expired {approvals.check_approvals()} post(s).")
+
+
+@jobs_app.command("check-dormancy")
+def jobs_check_dormancy() -> None:
+    """Read every official account's latest post and flag those with none for too long."""
+    report = dormancy.check_dormancy()
+    console.print(
+        f"Checked {report.checked} account(s): {report.became_dormant} became dormant, "
+        f"{report.active_again} active again; {report.skipped} skipped (no connector), "
+        f"{report.failed} failed."
+    )
+
+
 @app.command("serve")
 def serve(
     host: str = "127.0.0.1",
@@ -285,4 +309,6 @@ def embedded_scheduler() -> EmbeddedScheduler:
     scheduler.every(settings.mail_interval_seconds, notifications.deliver_in_own_session)
     scheduler.every(settings.reminder_interval_seconds, reminders.send_reminders)
     scheduler.every(settings.scan_check_interval_seconds, scans.run_due_scans)
+    scheduler.every(settings.dormancy_interval_seconds, dormancy.check_dormancy)
+    scheduler.every(settings.approval_check_interval_seconds, approvals.check_approvals)
     return scheduler

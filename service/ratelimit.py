@@ -119,6 +119,11 @@ def shared_budget(settings: Settings | None = None) -> Budget:
     return _memory
 
 
+PLATFORM_CALLS = frozenset(
+    {"lookup_handles", "search_accounts", "publish", "delete", "find_published", "latest_activity"}
+)
+
+
 class BudgetedConnector:
     """A connector whose every platform call first takes a token from the shared budget."""
 
@@ -127,7 +132,7 @@ class BudgetedConnector:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
-        if name in {"lookup_handles", "search_accounts", "publish", "delete", "find_published"}:
+        if name in PLATFORM_CALLS:
             return self._budgeted(attribute)
         return attribute
 

@@ -32,6 +32,8 @@ def test_beat_schedules_exactly_the_periodic_jobs_at_the_configured_intervals() 
         "deliver-mail": {"task": "imprimatur.deliver_mail", "schedule": 11.0},
         "send-reminders": {"task": "imprimatur.send_reminders", "schedule": 1800.0},
         "run-due-scans": {"task": "imprimatur.run_due_scans", "schedule": 90.0},
+        "check-dormancy": {"task": "imprimatur.check_dormancy", "schedule": 86400.0},
+        "check-approvals": {"task": "imprimatur.check_approvals", "schedule": 900.0},
     }
 
 

@@ -2,7 +2,8 @@
 
 draft → submitted → approved → scheduled → published; submitted → changes_requested →
 submitted; submitted → rejected; draft|submitted|changes_requested → withdrawn;
-published → removed. An approval is of one revision; the post is approved once the approvals
+published → removed; approved|scheduled → submitted when an approval lapses unpublished
+(`expire`). An approval is of one revision; the post is approved once the approvals
 of its current revision cover every approver the content rules asked for.
 """
 
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
+
+from workflows import approval_routing as routing
+from workflows.approval_routing import covers
 
 
 class PostStatus(StrEnum):
@@ -67,6 +71,9 @@ class PostFacts:
     publish_at: datetime | None
     blocking_rules: tuple[str, ...] = ()  # ids of rules that block the current revision
     needed_roles: frozenset[str] = frozenset()  # approver roles the current revision still needs
+    # The approval route (accounts' steps, then the rules' needs); when set, it decides instead
+    # of `needed_roles` who may approve and when the approvals are complete.
+    route: routing.RouteFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -78,11 +85,6 @@ class Moved:
 class Refused:
     kind: Literal["forbidden", "conflict", "invalid"]
     reason: str
-
-
-def covers(approver_role: str, needed_role: str) -> bool:
-    """The superintendent can give every approval; anyone else only their own role's."""
-    return approver_role in (SUPERINTENDENT, needed_role)
 
 
 def still_needed(needed_roles: Iterable[str], approver_roles: Iterable[str]) -> frozenset[str]:
@@ -136,6 +138,8 @@ def _approve(facts: PostFacts, actor: Actor, now: datetime) -> Moved | Refused:
         return Refused(
             "conflict", "Blocked by " + ", ".join(facts.blocking_rules) + "; it cannot be approved."
         )
+    if facts.route is not None:
+        return _approve_routed(facts, facts.route, actor, now)
     if not any(covers(actor.role, role) for role in facts.needed_roles):
         missing = ", ".join(sorted(facts.needed_roles)) or "nothing"
         return Refused(
@@ -145,9 +149,35 @@ def _approve(facts: PostFacts, actor: Actor, now: datetime) -> Moved | Refused:
     remaining = still_needed(facts.needed_roles, [actor.role])
     if remaining:
         return Moved(PostStatus.submitted)
+    return _approved(facts, now)
+
+
+def _approved(facts: PostFacts, now: datetime) -> Moved:
     if facts.publish_at is not None and facts.publish_at > now:
         return Moved(PostStatus.scheduled)
     return Moved(PostStatus.approved)
+
+
+def _approve_routed(
+    facts: PostFacts, route: routing.RouteFacts, actor: Actor, now: datetime
+) -> Moved | Refused:
+    if reason := routing.refusal(route, actor.user_id, actor.role):
+        return Refused("forbidden", reason)
+    after = routing.with_approval(route, routing.Approval(actor.user_id or 0, actor.role))
+    if not routing.route(after).complete:
+        return Moved(PostStatus.submitted)
+    return _approved(facts, now)
+
+
+def expire(facts: PostFacts, actor: Actor) -> Moved | Refused:
+    """An approval not used in time lapses: the post goes back to review, where the approvals
+    of its earlier revision no longer count (circumstances — consents, staff, the event — may
+    have changed since). Only the approvals job does this."""
+    if actor.role != SYSTEM:
+        return Refused("forbidden", "Approvals lapse by the approvals job only.")
+    if facts.status not in PUBLISHABLE:
+        return Refused("conflict", f"A {facts.status} post holds no approval that could lapse.")
+    return Moved(PostStatus.submitted)
 
 
 def _edit(facts: PostFacts, actor: Actor, now: datetime) -> Moved | Refused:

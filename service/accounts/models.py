@@ -1,6 +1,7 @@
 """The register of official accounts and the people who steward them."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Self
 
 from pydantic import EmailStr, model_validator
@@ -10,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from service.db import UTCDateTime, enum_type
 from workflows.account_lifecycle import AccountStatus
 from workflows.platforms import Platform
+from workflows.stewardship import Flag, ReviewState
 
 
 class AccountBase(SQLModel):
@@ -144,10 +146,28 @@ class AccountPublic(AccountBase):
     authorized_by: str | None
     authorized_at: datetime | None
     review_due: datetime | None
+    review_state: ReviewState | None = None
+    last_activity_at: datetime | None = None
+    flags: list[Flag] = Field(default_factory=list)
     notes: str
     stewards: list[str]
     created_at: datetime
     updated_at: datetime
+
+
+class ReviewFilter(StrEnum):
+    """`?review=`: due (within 30 days or past), or overdue beyond the grace period."""
+
+    due = "due"
+    overdue = "overdue"
+
+
+class AuthorizationPublic(SQLModel):
+    kind: str
+    actor: str | None
+    at: datetime
+    review_due: datetime
+    reason: str
 
 
 class DirectoryEntry(SQLModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BeforeValidator, StringConstraints
 
-from service.accounts import service
+from service.accounts import service, stewardship
 from service.accounts.deps import AccountsDecide, AccountsRead, AccountsRequest
 from service.accounts.models import AccountRequest, StewardAdd
 from service.auth.deps import access_of
@@ -110,6 +110,8 @@ def account_page(
         history_shown=HISTORY_SHOWN,
         actions=record.actions,
         may_manage=_may(user, AccountsDecide),
+        authorizations=record.authorizations,
+        may_reauthorize=record.may_reauthorize,
     )
 
 
@@ -129,6 +131,21 @@ def remove_steward(
 ) -> Response:
     service.remove_steward(session, account_id, email.strip(), user)
     flash(request, f"{email.strip()} no longer stewards this account.")
+    return _account_page(account_id)
+
+
+# Before `/{action}`: re-authorizing keeps the status, it is not a lifecycle action.
+@router.post("/accounts/{account_id}/reauthorize")
+def reauthorize(
+    request: Request,
+    account_id: int,
+    user: AccountsDecide,
+    session: DbSession,
+    reason: Annotated[Reason, Form()],
+) -> Response:
+    account = stewardship.reauthorize(session, account_id, user, reason)
+    assert account.review_due is not None
+    flash(request, f"Re-authorized @{account.handle}: next review {account.review_due:%Y-%m-%d}.")
     return _account_page(account_id)
 
 

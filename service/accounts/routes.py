@@ -1,19 +1,22 @@
 from fastapi import APIRouter
 
-from service.accounts import credentials, service
+from service.accounts import credentials, service, stewardship
 from service.accounts.deps import AccountsDecide, AccountsOversee, AccountsRead, AccountsRequest
 from service.accounts.models import (
     AccountDecision,
     AccountPublic,
     AccountRequest,
     AccountUpdate,
+    AuthorizationPublic,
     CredentialsIn,
     CredentialsStatus,
+    ReviewFilter,
     StewardAdd,
 )
 from service.db import DbSession
 from workflows.account_lifecycle import AccountAction, AccountStatus
 from workflows.platforms import Platform
+from workflows.stewardship import Flag
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
@@ -32,10 +35,13 @@ def list_accounts(
     session: DbSession,
     status: AccountStatus | None = None,
     platform: Platform | None = None,
+    review: ReviewFilter | None = None,
+    flag: Flag | None = None,
 ) -> list[AccountPublic]:
-    return service.to_public(
-        session, service.list_accounts(session, status=status, platform=platform)
+    found = service.list_accounts(
+        session, status=status, platform=platform, review=review, flag=flag
     )
+    return service.to_public(session, found)
 
 
 @router.get("/{account_id}")
@@ -64,6 +70,23 @@ def remove_steward(
     account_id: int, email: str, user: AccountsDecide, session: DbSession
 ) -> AccountPublic:
     account = service.remove_steward(session, account_id, email, user)
+    return service.to_public(session, [account])[0]
+
+
+@router.get("/{account_id}/authorizations")
+def authorizations(
+    account_id: int, _: AccountsRead, session: DbSession
+) -> list[AuthorizationPublic]:
+    service.get_account(session, account_id)
+    return service.authorizations(session, account_id)
+
+
+# Before `/{action}`: "reauthorize" is not a lifecycle action (the status stays authorized).
+@router.post("/{account_id}/reauthorize")
+def reauthorize(
+    account_id: int, user: AccountsDecide, session: DbSession, data: AccountDecision | None = None
+) -> AccountPublic:
+    account = stewardship.reauthorize(session, account_id, user, data.reason if data else "")
     return service.to_public(session, [account])[0]
 
 

@@ -2,18 +2,21 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
 from service import clock
 from service.accounts.models import (
     Account,
+    AccountAuthorization,
     AccountPublic,
     AccountRequest,
     AccountSteward,
     AccountUpdate,
+    AuthorizationPublic,
     DirectoryEntry,
+    ReviewFilter,
 )
 from service.audit import service as audit
 from service.audit.models import AuditEntry
@@ -23,6 +26,7 @@ from service.settings import get_settings
 from service.users import service as users
 from service.users.models import User
 from workflows import account_lifecycle as lifecycle
+from workflows import stewardship
 from workflows.account_lifecycle import AccountAction, AccountStatus
 from workflows.platforms import Platform
 from workflows.profile_urls import (
@@ -32,8 +36,13 @@ from workflows.profile_urls import (
     parse_profile_url,
     profile_url,
 )
+from workflows.stewardship import Flag, ReviewState, Standing
 
 AUDIT_SUBJECT = "account"  # how the audit log names an entry of the register (credentials too)
+REVIEW_MATCHES = {
+    ReviewFilter.due: frozenset({ReviewState.due, ReviewState.overdue}),
+    ReviewFilter.overdue: frozenset({ReviewState.overdue}),
+}
 
 
 def resolve_reference(
@@ -118,14 +127,77 @@ def get_account(session: Session, account_id: int, *, for_update: bool = False) 
 
 
 def list_accounts(
-    session: Session, *, status: AccountStatus | None = None, platform: Platform | None = None
+    session: Session,
+    *,
+    status: AccountStatus | None = None,
+    platform: Platform | None = None,
+    review: ReviewFilter | None = None,
+    flag: Flag | None = None,
 ) -> list[Account]:
+    """The register, filtered; `review` and `flag` keep the official accounts whose standing
+    (workflows.stewardship) matches."""
     query = select(Account)
     if status is not None:
         query = query.where(Account.status == status)
     if platform is not None:
         query = query.where(Account.platform == platform)
-    return list(session.exec(query.order_by(col(Account.platform), col(Account.handle_key))).all())
+    if review is not None or flag is not None:
+        query = query.where(Account.status == AccountStatus.authorized)
+    found = list(session.exec(query.order_by(col(Account.platform), col(Account.handle_key))).all())
+    if review is None and flag is None:
+        return found
+    wanted = REVIEW_MATCHES[review] if review is not None else None
+    standings = standings_of(session, found)
+    return [
+        account
+        for account, standing in zip(found, standings, strict=True)
+        if (wanted is None or standing.review in wanted)
+        and (flag is None or flag in standing.flags)
+    ]
+
+
+def stewardship_policy() -> stewardship.Policy:
+    settings = get_settings()
+    return stewardship.Policy(
+        grace_days=settings.review_grace_days,
+        min_stewards=settings.min_stewards,
+        dormant_after_days=settings.dormant_after_days,
+    )
+
+
+def active_steward_counts(session: Session, account_ids: Sequence[int]) -> dict[int, int]:
+    rows = session.exec(
+        select(AccountSteward.account_id)
+        .join(User, col(User.id) == AccountSteward.user_id)
+        .where(col(AccountSteward.account_id).in_(account_ids), col(User.active).is_(True))
+    ).all()
+    counts = dict.fromkeys(account_ids, 0)
+    for account_id in rows:
+        counts[account_id] += 1
+    return counts
+
+
+def standings_of(
+    session: Session, accounts: Sequence[Account], now: datetime | None = None
+) -> list[Standing]:
+    """Each account's review state and warnings, in order; one query however many."""
+    counts = active_steward_counts(session, [a.id for a in accounts if a.id is not None])
+    policy, now = stewardship_policy(), now or clock.now()
+    return [
+        stewardship.standing(
+            stewardship.Facts(
+                status=account.status,
+                review_due=account.review_due,
+                active_stewards=counts.get(account.id or 0, 0),
+                authorized_at=account.authorized_at,
+                last_activity_at=account.last_activity_at,
+                activity_checked_at=account.activity_checked_at,
+            ),
+            now,
+            policy,
+        )
+        for account in accounts
+    ]
 
 
 def _details(account: Account) -> dict[str, object]:
@@ -181,6 +253,24 @@ def _apply(account: Account, target: AccountStatus, actor: User | None) -> None:
     account.updated_at = now
 
 
+def record_authorization(
+    session: Session, account: Account, kind: str, actor: User | None, reason: str
+) -> AccountAuthorization:
+    """The authorization history: the first authorization and every re-authorization."""
+    assert account.id is not None and account.review_due is not None
+    row = AccountAuthorization(
+        account_id=account.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        at=clock.now(),
+        review_due=account.review_due,
+        reason=reason.strip(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def decide(
     session: Session, account_id: int, action: AccountAction, actor: User, reason: str
 ) -> Account:
@@ -192,6 +282,8 @@ def decide(
     _apply(account, decision.new_status, actor)
     session.add(account)
     session.flush()
+    if action is AccountAction.authorize:
+        record_authorization(session, account, "authorized", actor, reason)
     audit.record(
         session,
         actor=actor.email,
@@ -214,9 +306,13 @@ def register_official(
         session.add(account)
         session.flush()
     before = account_state(account)
+    declared = "declared official in the institution profile"
     if account.status is not AccountStatus.authorized:
         account.status = AccountStatus.requested
         _apply(account, AccountStatus.authorized, actor=None)
+        session.add(account)
+        session.flush()
+        record_authorization(session, account, "authorized", None, declared)
     account.display_name = display_name.strip() or account.display_name
     after = account_state(account)
     if after != before:
@@ -229,7 +325,7 @@ def register_official(
             subject_type=AUDIT_SUBJECT,
             subject_id=account.id,
             before=before,
-            after={**after, "reason": "declared official in the institution profile"},
+            after={**after, "reason": declared},
         )
     return account
 
@@ -278,17 +374,24 @@ def remove_steward(session: Session, account_id: int, email: str, actor: User) -
     row = session.get(AccountSteward, (account_id, steward.id))
     if row is None:
         raise NotFound(f"{steward.email} does not steward this account.")
+    drop_steward(session, row, steward.email, actor=actor.email)
+    return account
+
+
+def drop_steward(
+    session: Session, row: AccountSteward, email: str, *, actor: str, reason: str = ""
+) -> None:
     session.delete(row)
     session.flush()
     audit.record(
         session,
-        actor=actor.email,
+        actor=actor,
         action="account.steward_removed",
         subject_type=AUDIT_SUBJECT,
-        subject_id=account_id,
-        before={"steward": steward.email},
+        subject_id=row.account_id,
+        before={"steward": email},
+        after={"reason": reason} if reason else None,
     )
-    return account
 
 
 def to_public(session: Session, accounts: Sequence[Account]) -> list[AccountPublic]:
@@ -309,9 +412,11 @@ def to_public(session: Session, accounts: Sequence[Account]) -> list[AccountPubl
                 "owner": emails.get(account.owner_id),
                 "requested_by": emails.get(account.requested_by_id),
                 "authorized_by": emails.get(account.authorized_by_id),
+                "review_state": standing.review,
+                "flags": list(standing.flags),
             },
         )
-        for account in accounts
+        for account, standing in zip(accounts, standings_of(session, accounts), strict=True)
     ]
 
 
@@ -322,6 +427,8 @@ class AccountRecord:
     account: AccountPublic
     history: list[AuditEntry]
     actions: list[AccountAction]
+    authorizations: list[AuthorizationPublic]
+    may_reauthorize: bool
 
 
 def available_actions(status: AccountStatus, actor: User) -> list[AccountAction]:
@@ -339,14 +446,28 @@ def history(session: Session, account_id: int, *, limit: int) -> list[AuditEntry
     return audit.list_entries(session, where, limit=limit, offset=0)
 
 
+def authorizations(session: Session, account_id: int) -> list[AuthorizationPublic]:
+    """Every authorization and re-authorization of the account, newest first."""
+    rows = session.exec(
+        select(AccountAuthorization, User.email)
+        .join(User, col(User.id) == AccountAuthorization.actor_id, isouter=True)
+        .where(AccountAuthorization.account_id == account_id)
+        .order_by(col(AccountAuthorization.at).desc(), col(AccountAuthorization.id).desc())
+    ).all()
+    return [AuthorizationPublic.model_validate(row, update={"actor": email}) for row, email in rows]
+
+
 def account_record(
     session: Session, account_id: int, viewer: User, *, history_limit: int = 50
 ) -> AccountRecord:
     account = get_account(session, account_id)
+    reauthorize = stewardship.may_reauthorize(account.status, viewer.role)
     return AccountRecord(
         account=to_public(session, [account])[0],
         history=history(session, account_id, limit=history_limit),
         actions=available_actions(account.status, viewer),
+        authorizations=authorizations(session, account_id),
+        may_reauthorize=isinstance(reauthorize, lifecycle.Allowed),
     )
 
 

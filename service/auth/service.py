@@ -159,3 +159,29 @@ def user_for_web_session(session: Session, secret: str) -> User | None:
     if web_session.revoked_at or web_session.expires_at <= clock.now() or not user.active:
         return None
     return user
+
+
+def revoke_everything(session: Session, user: User, *, actor: str) -> tuple[int, int]:
+    """End every live API token and web session of `user` at once (deactivation); returns how
+    many of each were revoked."""
+    now = clock.now()
+    revoked = []
+    for model in (ApiToken, WebSession):
+        rows = session.exec(
+            select(model).where(model.user_id == user.id, col(model.revoked_at).is_(None))
+        ).all()
+        for row in rows:
+            row.revoked_at = now
+            session.add(row)
+        revoked.append(len(rows))
+    session.flush()
+    tokens, sessions = revoked
+    audit.record(
+        session,
+        actor=actor,
+        action="user.credentials_revoked",
+        subject_type="user",
+        subject_id=user.id,
+        after={"tokens": tokens, "web_sessions": sessions},
+    )
+    return tokens, sessions

@@ -15,6 +15,7 @@ from service.accounts.models import AccountRequest, AccountSteward
 from service.auth import service as auth
 from service.db import session_scope
 from service.demo.roster import seed_roster
+from service.demo.stewardship import seed_stewardship
 from service.institution import service as institution
 from service.settings import get_settings
 from service.users import service as users
@@ -60,6 +61,7 @@ def _seed(session: Session) -> list[tuple[User, str]]:
     ):
         accounts.request_account(session, staff, pending)
     seed_roster(session, superintendent)
+    seed_stewardship(session, superintendent, people[1])
     return [
         (user, auth.issue_token(session, user, actor=DEMO_ACTOR, expires_days=1).token)
         for user in people

@@ -1,8 +1,10 @@
 """Findings: accounts a scan found that may pretend to be the institution, and their evidence."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from pydantic import EmailStr, field_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -134,10 +136,53 @@ class FindingPublic(SQLModel):
     note: str
     resolution: str | None
     account_id: int | None
+    source: str
     version: int
     created_at: datetime
     updated_at: datetime
 
 
+class FindingReportPublic(SQLModel):
+    id: int
+    reference: str
+    profile_url: str
+    description: str
+    contact_email: str | None
+    screenshot_sha256: str | None
+    reporter_id: int | None
+    created_at: datetime
+
+
 class FindingDetail(FindingPublic):
     snapshots: list[SnapshotPublic]
+    reports: list[FindingReportPublic] = []
+
+
+class FindingSource(StrEnum):
+    """Where a finding came from, for the queue's filter ("report": any person reported it)."""
+
+    scan = "scan"
+    report = "report"
+
+
+class ReportSubmission(SQLModel):
+    """What a person sends about an account claiming to be the institution."""
+
+    url: str = Field(min_length=1, max_length=2000)
+    description: str = Field(default="", max_length=2000)
+    email: EmailStr | None = None
+    # The honeypot: hidden from people by the page's CSS, filled in by form-filling robots.
+    website: str = Field(default="", max_length=500)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return value.strip() or None if isinstance(value, str) else value
+
+
+class ReportReceipt(SQLModel):
+    """All a reporter learns: the reference, or that the account is in fact official."""
+
+    official: bool = False
+    reference: str | None = None
+    message: str

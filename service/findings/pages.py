@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from service.db import DbSession
 from service.findings import service, views
 from service.findings.deps import FindingsRead, FindingsTriage
+from service.findings.models import FindingSource
 from service.scans import service as scans
 from service.scans.models import ScanStart
 from service.users.models import OVERSIGHT
@@ -31,7 +32,11 @@ def triage_queue(
     filters: Annotated[views.QueueFilters, Query()],
 ) -> Response:
     found = service.list_findings(
-        session, status=filters.status, platform=filters.platform, min_score=filters.min_score
+        session,
+        status=filters.status,
+        platform=filters.platform,
+        min_score=filters.min_score,
+        source=filters.source,
     )
     return render(
         request,
@@ -42,6 +47,7 @@ def triage_queue(
         filters=filters,
         statuses=list(FindingStatus),
         platforms=list(Platform),
+        sources=list(FindingSource),
     )
 
 

@@ -120,7 +120,7 @@ def _suffix(data: bytes) -> str:
         return ".img"
 
 
-def _snapshot(session: Session, finding: Finding, sighting: Sighting) -> FindingSnapshot:
+def take_snapshot(session: Session, finding: Finding, sighting: Sighting) -> FindingSnapshot:
     taken_at = clock.now()
     record = profile_record(sighting.profile)
     fingerprint = sighting.fingerprint
@@ -156,7 +156,7 @@ def latest_snapshot(
     return session.exec(query.order_by(*order)).first()
 
 
-def _identity(sighting: Sighting) -> dict[str, Any]:
+def identity_values(sighting: Sighting) -> dict[str, Any]:
     profile = sighting.profile
     return {
         "handle": profile.handle[:200],
@@ -182,14 +182,14 @@ def _insert(session: Session, sighting: Sighting) -> Finding | None:
         first_seen=now,
         created_at=now,
         updated_at=now,
-        **_identity(sighting),
+        **identity_values(sighting),
     )
     try:
         with session.begin_nested():
             session.add(finding)
     except IntegrityError:
         return None
-    _snapshot(session, finding, sighting)
+    take_snapshot(session, finding, sighting)
     audit_finding(session, SCANNER, finding, "opened", None)
     return finding
 
@@ -220,7 +220,7 @@ def _update(session: Session, finding: Finding, sighting: Sighting, names: list[
     before = _facts(baseline.profile, baseline.image_phash) if baseline else None
     changes = lifecycle.material_changes(before, after, names)
     reopen = lifecycle.should_reopen(finding.status, changes, sighting.verdict in NEEDS_ACTION)
-    values = _identity(sighting)
+    values = identity_values(sighting)
     if finding.platform_account_id is None and sighting.profile.platform_id:
         values["platform_account_id"] = sighting.profile.platform_id
         values["account_key"] = account_key(sighting.profile)
@@ -240,7 +240,7 @@ def _update(session: Session, finding: Finding, sighting: Sighting, names: list[
         values["note"] = "Reopened: " + "; ".join(changes)
     move(session, finding, expected_version=finding.version, **values)
     if changed:
-        _snapshot(session, finding, sighting)
+        take_snapshot(session, finding, sighting)
     if reopen:
         audit_finding(session, SCANNER, finding, "reopened", state_before)
         return Outcome.reopened

@@ -10,6 +10,7 @@ from service.findings.models import (
     DismissRequest,
     FindingDetail,
     FindingPublic,
+    FindingSource,
     RegisterRequest,
     TriageRequest,
 )
@@ -26,8 +27,11 @@ def list_findings(
     status: FindingStatus | None = None,
     platform: Platform | None = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    source: FindingSource | None = None,
 ) -> list[FindingPublic]:
-    found = service.list_findings(session, status=status, platform=platform, min_score=min_score)
+    found = service.list_findings(
+        session, status=status, platform=platform, min_score=min_score, source=source
+    )
     return [service.to_public(f) for f in found]
 
 

@@ -7,7 +7,7 @@ decision with a compare-and-set on `version` and audits it in the same transacti
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from service import clock
 from service.accounts import service as accounts
@@ -20,7 +20,10 @@ from service.findings.models import (
     Finding,
     FindingDetail,
     FindingPublic,
+    FindingReport,
+    FindingReportPublic,
     FindingSnapshot,
+    FindingSource,
     RegisterRequest,
     SnapshotPublic,
     TriageRequest,
@@ -42,8 +45,14 @@ def list_findings(
     status: FindingStatus | None = None,
     platform: Platform | None = None,
     min_score: float | None = None,
+    source: FindingSource | None = None,
 ) -> list[Finding]:
     query = select(Finding)
+    if source is FindingSource.report:  # opened by a report, or reported since
+        reported = select(FindingReport.finding_id)
+        query = query.where(or_(Finding.source == source, col(Finding.id).in_(reported)))
+    elif source is not None:
+        query = query.where(Finding.source == source)
     if status is not None:
         query = query.where(Finding.status == status)
     if platform is not None:
@@ -64,13 +73,26 @@ def snapshots_of(session: Session, finding_id: int) -> list[FindingSnapshot]:
     )
 
 
+def reports_of(session: Session, finding_id: int) -> list[FindingReport]:
+    return list(
+        session.exec(
+            select(FindingReport)
+            .where(FindingReport.finding_id == finding_id)
+            .order_by(col(FindingReport.created_at).desc(), col(FindingReport.id).desc())
+        ).all()
+    )
+
+
 def to_public(finding: Finding) -> FindingPublic:
     return FindingPublic.model_validate(finding)
 
 
 def to_detail(session: Session, finding: Finding) -> FindingDetail:
     snapshots = [SnapshotPublic.model_validate(s) for s in snapshots_of(session, finding.id or 0)]
-    return FindingDetail.model_validate(finding, update={"snapshots": snapshots})
+    reports = [FindingReportPublic.model_validate(r) for r in reports_of(session, finding.id or 0)]
+    return FindingDetail.model_validate(
+        finding, update={"snapshots": snapshots, "reports": reports}
+    )
 
 
 def finding_state(finding: Finding) -> dict[str, Any]:

@@ -22,11 +22,13 @@ from service.findings import evidence
 from service.findings.models import (
     DismissRequest,
     Finding,
+    FindingReport,
     FindingSnapshot,
+    FindingSource,
     RegisterRequest,
     TriageRequest,
 )
-from service.findings.service import get_finding, snapshots_of
+from service.findings.service import get_finding, reports_of, snapshots_of
 from service.institution.models import Institution
 from service.users.models import User
 from workflows import finding_lifecycle as lifecycle
@@ -56,8 +58,9 @@ class QueueFilters(BaseModel):
     status: FindingStatus | None = None
     platform: Platform | None = None
     min_score: float | None = Field(default=None, ge=0, le=1)
+    source: FindingSource | None = None
 
-    @field_validator("status", "platform", "min_score", mode="before")
+    @field_validator("status", "platform", "min_score", "source", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -161,6 +164,7 @@ class FindingPage:
     actions: list[ActionForm]
     can_triage: bool
     evidence_pack: bool
+    reports: list[FindingReport]  # newest first
 
     @property
     def latest(self) -> FindingSnapshot | None:
@@ -180,6 +184,7 @@ def finding_page(session: Session, finding_id: int, viewer: User) -> FindingPage
         actions=allowed_forms(finding.status, viewer.role),
         can_triage=viewer.role in lifecycle.TRIAGERS,
         evidence_pack=lifecycle.evidence_pack_allowed(finding.status, finding.resolution),
+        reports=reports_of(session, finding_id),
     )
 
 
@@ -210,3 +215,13 @@ def official_image(session: Session, finding_id: int) -> tuple[bytes, str]:
     logo = evidence.official_logo(session.get(Institution, 1))
     path = logo.get("path") if logo else None
     return _stored_image(str(path) if path else None, "No official logo is on file.")
+
+
+def report_screenshot(session: Session, finding_id: int, report_id: int) -> tuple[bytes, str]:
+    """The screenshot a person sent with a report, as stored (metadata stripped)."""
+    query = select(FindingReport).where(
+        FindingReport.id == report_id, FindingReport.finding_id == finding_id
+    )
+    missing = f"Finding {finding_id} has no report {report_id} with a screenshot."
+    report = first_or_404(session, query, missing)
+    return _stored_image(report.screenshot_path, missing)

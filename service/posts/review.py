@@ -11,7 +11,7 @@ from service.consent import validity as consent_validity
 from service.consent.models import Consent
 from service.errors import Conflict, Invalid
 from service.notifications.service import queue_mail
-from service.posts import checks, notices
+from service.posts import checks, expiry, notices
 from service.posts.models import Post, PostConsentUse, PostDecision, PostMedia, PostRevision
 from service.posts.service import audit_post, current_revision, decide_action, get_post, move
 from service.publishing import service as publishing
@@ -107,6 +107,7 @@ def review(
         raise Conflict("You already reviewed this revision.") from error
     move(session, post, new_status, expected_version=version)
     if post.status in (PostStatus.approved, PostStatus.scheduled):
+        expiry.start_clock(session, post)
         _record_consents_relied_on(session, post, revision)
         publishing.schedule_publication(session, post)
     audit_post(

@@ -3,15 +3,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
+from service.accounts.deps import AccountsDecide, AccountsRead
 from service.db import DbSession
 from service.errors import Invalid
-from service.posts import media, review, service, views
+from service.posts import media, review, routing, service, views
 from service.posts.deps import PostsRead, PostsRemove, PostsReview, PostsWrite
 from service.posts.models import PostCreate, PostPublic, PostUpdate, ReviewRequest, RevisionPublic
+from service.posts.routing import ApprovalStepPublic, ApprovalStepsIn
 from workflows.content_rules import Depicts
 from workflows.post_lifecycle import PostAction, PostStatus
 
 router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
+# Each account's approval route, applied to the posts that target it.
+steps_router = APIRouter(prefix="/api/v1/accounts", tags=["posts"])
 
 
 @router.post("", status_code=201)
@@ -132,3 +136,18 @@ def reject(
     post_id: int, user: PostsReview, session: DbSession, data: ReviewRequest | None = None
 ) -> PostPublic:
     return _review(session, post_id, user, PostAction.reject, data or ReviewRequest())
+
+
+@steps_router.get("/{account_id}/approval-steps")
+def approval_steps(
+    account_id: int, _: AccountsRead, session: DbSession
+) -> list[ApprovalStepPublic]:
+    return routing.to_public(session, routing.get_steps(session, account_id))
+
+
+@steps_router.put("/{account_id}/approval-steps")
+def replace_approval_steps(
+    account_id: int, data: ApprovalStepsIn, user: AccountsDecide, session: DbSession
+) -> list[ApprovalStepPublic]:
+    steps = routing.replace_steps(session, account_id, data.steps, user)
+    return routing.to_public(session, steps)

@@ -14,7 +14,7 @@ from service.accounts.models import Account
 from service.audit import service as audit
 from service.db import first_or_404
 from service.errors import Conflict, Invalid, refusal
-from service.posts import checks, notices
+from service.posts import checks, notices, routing
 from service.posts.models import (
     Post,
     PostCreate,
@@ -92,6 +92,7 @@ def _facts(session: Session, post: Post, revision: PostRevision) -> PostFacts:
         publish_at=post.publish_at,
         blocking_rules=tuple(r.rule for r in results if r.blocks),
         needed_roles=lifecycle.still_needed(needed, approvals),
+        route=routing.route_facts(session, post.author_id, revision),
     )
 
 
@@ -162,7 +163,7 @@ def create_post(session: Session, author: User, data: PostCreate) -> Post:
     return post
 
 
-def _revision_for_edit(session: Session, post: Post) -> PostRevision:
+def revision_for_edit(session: Session, post: Post) -> PostRevision:
     """A revision nobody has reviewed is edited in place; a reviewed one is never changed."""
     revision = current_revision(session, post)
     if revision.submitted_at is None:
@@ -217,7 +218,7 @@ def edit_post(
     post = get_post(session, author, post_id)
     version = post.version
     new_status = decide_action(session, post, PostAction.edit, author)
-    revision = _revision_for_edit(session, post)
+    revision = revision_for_edit(session, post)
     if media is not None:
         media.post_id = post.id or 0
         session.add(media)

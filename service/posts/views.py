@@ -5,7 +5,7 @@ import difflib
 from sqlmodel import Session, col, select
 
 from service.errors import NotFound
-from service.posts import checks
+from service.posts import checks, routing
 from service.posts.models import (
     CheckPublic,
     DecisionPublic,
@@ -22,7 +22,6 @@ from service.posts.service import current_revision
 from service.publishing import service as publishing
 from service.publishing.models import PublicationPublic
 from service.users.models import User
-from workflows import post_lifecycle as lifecycle
 
 
 def _emails(session: Session, ids: set[int]) -> dict[int, str]:
@@ -43,11 +42,6 @@ def to_public(session: Session, post: Post) -> PostPublic:
     emails = _emails(session, {post.author_id} | {d.reviewer_id for d, _ in decisions})
     media = session.exec(select(PostMedia).where(col(PostMedia.id).in_(revision.media_ids))).all()
     results = checks.stored_results(revision)
-    approvals = [
-        d.reviewer_role
-        for d, _ in decisions
-        if d.revision_id == revision.id and d.decision == "approve"
-    ]
     return PostPublic(
         id=post.id or 0,
         author=emails.get(post.author_id, ""),
@@ -60,9 +54,7 @@ def to_public(session: Session, post: Post) -> PostPublic:
         revision=revision.number,
         revision_id=revision.id or 0,
         checks=[CheckPublic.model_validate(r, from_attributes=True) for r in results],
-        needs=sorted(
-            lifecycle.still_needed({r.needed_role for r in results if r.needed_role}, approvals)
-        ),
+        needs=routing.needs(session, post.author_id, revision),
         media=[MediaPublic.model_validate(m, from_attributes=True) for m in media],
         third_party=[ThirdPartyDeclaration.model_validate(d) for d in revision.third_party],
         visibility=revision.visibility,

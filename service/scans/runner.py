@@ -56,7 +56,7 @@ class Context:
     cache: FingerprintCache = field(default_factory=FingerprintCache)
 
 
-def _candidate(profile: Profile, image: ImageFingerprint | None) -> CandidateProfile:
+def candidate_profile(profile: Profile, image: ImageFingerprint | None) -> CandidateProfile:
     return CandidateProfile(
         id=profile.key,
         platform=str(profile.platform),
@@ -168,7 +168,7 @@ class Runner:
         if not fresh:
             return
         self.counts["candidates"] += len(fresh)
-        candidates = [_candidate(p, fp) for p, _, fp in fresh]
+        candidates = [candidate_profile(p, fp) for p, _, fp in fresh]
         assessments = score_profiles(
             context.institution, candidates, now=clock.now(), model=self.model
         )

@@ -8,6 +8,8 @@ from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from service.db import UTCDateTime, enum_type
+from workflows.platforms import Platform
+from workflows.stewardship import Flag
 
 
 class Role(StrEnum):
@@ -52,3 +54,20 @@ class UserPublic(UserBase):
     id: int
     active: bool
     created_at: datetime
+
+
+class AccountLeft(SQLModel):
+    """An account a deactivated user stewarded, as it stands without them."""
+
+    account_id: int
+    platform: Platform
+    handle: str
+    stewards: list[str]
+    flags: list[Flag]
+
+
+class DeactivationPublic(SQLModel):
+    user: UserPublic
+    tokens_revoked: int
+    sessions_revoked: int
+    accounts: list[AccountLeft]

@@ -1,17 +1,11 @@
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from service.auth.deps import require
 from service.db import DbSession
 from service.users import service
-from service.users.models import EVERY_ROLE, OVERSIGHT, Role, User, UserCreate, UserPublic
+from service.users.deps import Anyone, UsersManage, UsersRead
+from service.users.models import DeactivationPublic, UserCreate, UserPublic
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
-
-Anyone = Annotated[User, Depends(require(EVERY_ROLE))]
-UsersRead = Annotated[User, Depends(require(OVERSIGHT))]
-UsersManage = Annotated[User, Depends(require(Role.superintendent))]
 
 
 @router.get("/me")
@@ -30,3 +24,8 @@ def add_user(data: UserCreate, user: UsersManage, session: DbSession) -> UserPub
         session, actor=user.email, email=data.email, role=data.role, name=data.name, site=data.site
     )
     return UserPublic.model_validate(created)
+
+
+@router.post("/users/{email}/deactivate")
+def deactivate_user(email: str, user: UsersManage, session: DbSession) -> DeactivationPublic:
+    return service.deactivate_user(session, email, actor=user.email)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from service import clock
 from service.accounts import service as accounts
+from service.accounts import stewardship
 from service.audit import service as audit
 from service.audit.models import AuditEntry
 from service.consent import service as consent
@@ -84,6 +85,29 @@ def _accounts_due_review(session: Session) -> Queue:
     )
 
 
+def _attention(item: stewardship.AccountStanding) -> str:
+    account, standing = item.account, item.standing
+    reasons = [f"review overdue {standing.days_overdue} days"] if standing.needs_review else []
+    if "dormant" in standing.flags:
+        since = f"{account.last_activity_at:%Y-%m-%d}" if account.last_activity_at else "never"
+        reasons.append(f"dormant (last post {since})")
+    if "orphaned" in standing.flags:
+        reasons.append("orphaned: no steward")
+    elif "few_stewards" in standing.flags:
+        reasons.append(f"{len(item.stewards)} steward(s) only")
+    return f"@{account.handle} on {account.platform.value} — {', '.join(reasons)}"
+
+
+def _accounts_needing_attention(session: Session) -> Queue:
+    waiting = [
+        (_attention(item), f"/accounts/{item.account.id}")
+        for item in stewardship.needing_attention(session)
+    ]
+    return _queue(
+        "Accounts needing attention", "/accounts", "Every official account is in order.", waiting
+    )
+
+
 def _consents_expiring(session: Session, user: User) -> Queue:
     today = clock.now().date()
     expiring = [
@@ -104,6 +128,8 @@ def waiting_for(session: Session, user: User) -> list[Queue]:
         queues.append(_findings_to_triage(session))
     if user.role in OVERSIGHT:
         queues.append(_accounts_due_review(session))
+    if user.role is Role.superintendent:
+        queues.append(_accounts_needing_attention(session))
     if user.role in CONSENT_KEEPERS:
         queues.append(_consents_expiring(session, user))
     return queues

@@ -18,7 +18,10 @@ MENU: tuple[tuple[str, str], ...] = (
     ("Review", "/review"),
     ("Consents", "/consents"),
     ("Findings", "/findings"),
+    ("People", "/users"),
     ("Audit log", "/audit"),
+    ("Open records", "/records"),
+    ("Report an account", "/report/staff"),
 )
 _STATE_ATTRIBUTE = "imprimatur_page_access"
 

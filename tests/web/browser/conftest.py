@@ -71,6 +71,7 @@ DEMO_NAMES: dict[Role, str] = {role: name for _, role, name in DEMO_USERS}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 ERROR_TITLES = {*TITLES.values(), "Something went wrong", "Request refused"}
+REPORT_LIMIT = 3  # public reports per client address per hour, on the test server
 TIMEOUT_MS = 10_000  # for one action or expectation; generous for a loaded CI machine
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -141,6 +142,8 @@ def server_environment(workdir: Path, port: int) -> dict[str, str]:
             "IMPRIMATUR_REMINDER_INTERVAL_SECONDS": "1",
             "IMPRIMATUR_SCAN_CHECK_INTERVAL_SECONDS": "1",
             "IMPRIMATUR_JOBS_BACKEND": "embedded",
+            # Low, so a test can reach it; each test reports from its own X-Forwarded-For.
+            "IMPRIMATUR_REPORT_RATE_LIMIT": f"{REPORT_LIMIT}/3600",
             "NO_COLOR": "1",
         }
     )

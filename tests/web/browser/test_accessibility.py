@@ -115,8 +115,17 @@ def pages_for(sample: Sample) -> dict[Role | None, list[str]]:
             "/findings/scans",
             "/audit",
             f"/consents/students/{sample.student}",
+            "/users",
+            f"/accounts/{sample.account}/approval-steps",
+            "/records",
         ],
-        Role.staff: ["/", "/posts", "/posts/new", f"/posts/{sample.blocked_draft}"],
+        Role.staff: [
+            "/",
+            "/posts",
+            "/posts/new",
+            f"/posts/{sample.blocked_draft}",
+            "/report/staff",
+        ],
         Role.site_admin: [
             "/review",
             f"/review/{sample.submitted_post}",
@@ -124,7 +133,7 @@ def pages_for(sample: Sample) -> dict[Role | None, list[str]]:
             "/consents/students/new",
             "/consents/import",
         ],
-        Role.auditor: [f"/posts/{sample.submitted_post}"],  # read-only: no forms
+        Role.auditor: [f"/posts/{sample.submitted_post}", "/records"],  # read-only: no forms
     }
 
 
