@@ -63,7 +63,7 @@ def _my_open_posts(session: Session, user: User) -> Queue:
 
 def _findings_to_triage(session: Session) -> Queue:
     waiting = [
-        (f"@{f.handle} on {f.platform.value} — score {f.score:.2f}", f"/findings/{f.id}")
+        (f"@{f.handle} on {f.platform.label} — score {f.score:.2f}", f"/findings/{f.id}")
         for f in findings.list_findings(session, status=FindingStatus.open)
     ]
     return _queue("Findings to triage", "/findings", "No open finding.", waiting)
@@ -76,7 +76,7 @@ def _accounts_due_review(session: Session) -> Queue:
         key=lambda a: a.review_due or horizon,
     )
     waiting = [
-        (f"@{a.handle} on {a.platform.value} — due {a.review_due:%Y-%m-%d}", f"/accounts/{a.id}")
+        (f"@{a.handle} on {a.platform.label} — due {a.review_due:%Y-%m-%d}", f"/accounts/{a.id}")
         for a in due
         if a.review_due is not None and a.review_due <= horizon
     ]
@@ -95,7 +95,7 @@ def _attention(item: stewardship.AccountStanding) -> str:
         reasons.append("orphaned: no steward")
     elif "few_stewards" in standing.flags:
         reasons.append(f"{len(item.stewards)} steward(s) only")
-    return f"@{account.handle} on {account.platform.value} — {', '.join(reasons)}"
+    return f"@{account.handle} on {account.platform.label} — {', '.join(reasons)}"
 
 
 def _accounts_needing_attention(session: Session) -> Queue:
