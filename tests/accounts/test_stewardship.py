@@ -324,7 +324,7 @@ def test_the_superintendent_dashboard_lists_accounts_needing_attention(
     assert "@OldOne on X — review overdue 35 days" in page.text
     assert "@Lonely on X — 1 steward(s) only" in page.text
     assert "@Quiet on X — dormant (last post 2023-12-31)" in page.text
-    assert "@Fine on x" not in page.text
+    assert "@Fine on X" not in page.text
     assert "Accounts needing attention" not in browser_as(staff).get("/").text
 
 
