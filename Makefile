@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format lock bench clean
+.PHONY: demo test lint security format lock bench clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## bandit on the code, pip-audit on both lock files (needs PyPI; fails if it cannot be reached)
+security: $(STAMP)
+	$(BIN)/bandit -q -c pyproject.toml -r service connectors workflows
+	BIN=$(BIN) bash security/audit-dependencies.sh
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -52,7 +52,7 @@ def _serve_metrics(**_: Any) -> None:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     # All interfaces, as in a container it is scraped from another one; expose it no further.
-    prometheus_client.start_http_server(port, addr="0.0.0.0", registry=registry)  # noqa: S104
+    prometheus_client.start_http_server(port, addr="0.0.0.0", registry=registry)  # noqa: S104  # nosec B104
     log.info(
         "worker_metrics_serving", port=port, multiprocess=registry is not prometheus_client.REGISTRY
     )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production  # nosec B105
 MIN_SECRET_LENGTH = 32
 
 

@@ -157,7 +157,7 @@ def _credentials(session: Session, connector: Connector, account_id: int) -> Cre
     if stored is not None:
         return stored
     if connector.name == "simulated":
-        return Credentials(access_token="simulated")  # noqa: S106 - the simulator checks none
+        return Credentials(access_token="simulated")  # noqa: S106 - the simulator checks none  # nosec B106
     raise connectors.AuthError(
         connector.name, "the account is not connected: the superintendent must add its token"
     )

@@ -14,7 +14,7 @@ from fastapi import Request
 from service.auth.service import SESSION_KEY
 from service.errors import DomainError
 
-TOKEN_KEY = "csrf"  # noqa: S105 - the session key the token is kept under
+TOKEN_KEY = "csrf"  # noqa: S105 - the session key the token is kept under  # nosec B105
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
