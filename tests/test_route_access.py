@@ -64,6 +64,7 @@ def test_route_obeys_its_declaration_for_every_role(
         assert anonymous.status_code != 403 and anonymous.status_code < 500, anonymous.text
         return
     assert anonymous.status_code == 401, f"anonymous {method} {path}: {anonymous.status_code}"
+    assert anonymous.json()["error"]["code"] == "unauthenticated"
 
     for role in Role:
         person = make_person(role)

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from service.auth.deps import require
-from service.users.models import EVERY_ROLE, Role, User
+from service.users.models import CONTRIBUTORS, Role, User
 
 FindingsRead = Annotated[User, Depends(require(Role.superintendent, Role.designee, Role.auditor))]
 FindingsTriage = Annotated[User, Depends(require(Role.superintendent, Role.designee))]
-# Anyone signed in may report an account (policy: staff report inappropriate activity).
-Reporters = Annotated[User, Depends(require(EVERY_ROLE))]
+# Anyone signed in who may change something reports an account (policy: staff report
+# inappropriate activity); the auditor changes nothing, and reports like the public if at all.
+Reporters = Annotated[User, Depends(require(CONTRIBUTORS))]

@@ -5,6 +5,7 @@ from typing import BinaryIO
 from sqlmodel import Session, col, select
 
 from service import clock, media
+from service.consent import service as consent
 from service.consent.models import Student
 from service.errors import Invalid, NotFound
 from service.imaging import inspect_image
@@ -18,8 +19,13 @@ from workflows.post_lifecycle import PostAction, PostStatus
 SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "gif": ".gif"}
 
 
-def _check_students(session: Session, student_ids: list[int]) -> None:
-    found = set(session.exec(select(Student.id).where(col(Student.id).in_(student_ids))).all())
+def _check_students(session: Session, author: User, student_ids: list[int]) -> None:
+    """The students must be on the roster the author sees: another site's student is as
+    unknown to a confined site administrator as one who does not exist."""
+    query = select(Student.id).where(col(Student.id).in_(student_ids))
+    if (site := consent.site_scope(author)) is not None:
+        query = query.where(Student.site == site)
+    found = set(session.exec(query).all())
     missing = sorted(set(student_ids) - found)
     if missing:
         raise Invalid(f"No student with id {', '.join(map(str, missing))} on the roster.")
@@ -63,7 +69,7 @@ def attach_media(
 ) -> Post:
     # Refuse a caller who may not edit the post before decoding or storing anything they sent.
     decide_action(session, get_post(session, author, post_id), PostAction.edit, author)
-    _check_students(session, student_ids)
+    _check_students(session, author, student_ids)
     image = inspect_image(
         data,
         filename=filename,

@@ -5,15 +5,17 @@ Decisions come from `workflows.post_lifecycle` (who may, from which state) and
 facts, applies the decision in one transaction and audits it.
 """
 
+from collections.abc import Sequence
+
 from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service import clock
-from service.accounts.models import Account
+from service.accounts.models import Account, AccountSteward
 from service.audit import service as audit
 from service.db import first_or_404
-from service.errors import Conflict, Invalid, refusal
+from service.errors import Conflict, Forbidden, Invalid, refusal
 from service.posts import checks, notices, routing
 from service.posts.models import (
     Post,
@@ -80,6 +82,29 @@ def _check_accounts_exist(session: Session, account_ids: list[int]) -> None:
         raise Invalid(f"No account with id {', '.join(map(str, missing))} in the register.")
 
 
+def check_may_target(
+    session: Session, author: User, account_ids: list[int], *, kept: Sequence[int] = ()
+) -> None:
+    """Only an account's stewards post to it (DESIGN.md): a new target the author does not
+    steward is refused. Targets already on the post (`kept`) stay even if their stewardship
+    has lapsed since; the `account.authorized` rule then blocks the post and says why."""
+    _check_accounts_exist(session, account_ids)
+    added = set(account_ids) - set(kept)
+    stewarded = set(
+        session.exec(
+            select(AccountSteward.account_id).where(
+                AccountSteward.user_id == author.id, col(AccountSteward.account_id).in_(added)
+            )
+        ).all()
+    )
+    foreign = sorted(added - stewarded)
+    if foreign:
+        raise Forbidden(
+            f"You are not a steward of account {', '.join(map(str, foreign))}; "
+            "only an account's stewards post to it."
+        )
+
+
 def _facts(session: Session, post: Post, revision: PostRevision) -> PostFacts:
     results = checks.stored_results(revision)
     approvals = [
@@ -131,7 +156,7 @@ def audit_post(session: Session, actor: str, post: Post, action: str, **after: o
 
 
 def create_post(session: Session, author: User, data: PostCreate) -> Post:
-    _check_accounts_exist(session, data.account_ids)
+    check_may_target(session, author, data.account_ids)
     now = clock.now()
     post = Post(
         author_id=author.id or 0,
@@ -177,12 +202,14 @@ def revision_for_edit(session: Session, post: Post) -> PostRevision:
     return copy
 
 
-def _apply_update(session: Session, post: Post, revision: PostRevision, data: PostUpdate) -> None:
+def _apply_update(
+    session: Session, post: Post, revision: PostRevision, data: PostUpdate, author: User
+) -> None:
     fields = data.model_fields_set
     if "text" in fields and data.text is not None:
         revision.text = data.text
     if "account_ids" in fields and data.account_ids is not None:
-        _check_accounts_exist(session, data.account_ids)
+        check_may_target(session, author, data.account_ids, kept=revision.account_ids)
         revision.account_ids = list(dict.fromkeys(data.account_ids))
         for target in session.exec(select(PostTarget).where(PostTarget.post_id == post.id)).all():
             session.delete(target)
@@ -224,7 +251,7 @@ def edit_post(
         session.add(media)
         session.flush()
         revision.media_ids = [*revision.media_ids, media.id or 0]
-    _apply_update(session, post, revision, data)
+    _apply_update(session, post, revision, data, author)
     session.add(revision)
     session.flush()
     results = checks.run_checks(session, revision, author, clock.now())

@@ -250,11 +250,30 @@ def test_posts_to_accounts_the_author_does_not_steward_are_blocked(
         json={"account_ids": [newsroom.account_id], "text": "hello"},
         headers=outsider.headers,
     )
-    assert outcome(response.json(), "account.authorized") == "block"
+    assert response.status_code == 403, response.text
+    assert "not a steward" in response.json()["error"]["message"]
+    assert app.get("/api/v1/posts", headers=outsider.headers).json() == []
     unknown = app.post(
         "/api/v1/posts", json={"account_ids": [999999], "text": "hello"}, headers=outsider.headers
     )
     assert unknown.status_code == 422
+    # A stewardship that lapses after the draft: the target stays, and the rule blocks it.
+    post = draft(app, newsroom, "hello")
+    extra = make_person(Role.staff)
+    added = app.post(
+        f"/api/v1/accounts/{newsroom.account_id}/stewards",
+        json={"email": extra.email},
+        headers=newsroom.superintendent.headers,
+    )
+    assert added.status_code == 200, added.text
+    removed = app.delete(
+        f"/api/v1/accounts/{newsroom.account_id}/stewards/{newsroom.author.email}",
+        headers=newsroom.superintendent.headers,
+    )
+    assert removed.status_code == 200, removed.text
+    refused = app.post(f"/api/v1/posts/{post['id']}/submit", headers=newsroom.author.headers)
+    assert refused.status_code == 422
+    assert [c["rule"] for c in refused.json()["error"]["checks"]] == ["account.authorized"]
 
 
 def test_out_of_range_or_ambiguous_input_is_422(app: TestClient, newsroom: Newsroom) -> None:
