@@ -112,3 +112,10 @@ def test_logs_are_json_and_secrets_are_redacted(capsys: pytest.CaptureFixture[st
         structlog.reset_defaults()
     assert line["event"] == "connected" and line["request_id"] == "req-7"
     assert line["access_token"] == "[redacted]" and line["account_id"] == 4
+
+
+def test_the_schema_documents_the_metrics_content_type_served() -> None:
+    client = TestClient(create_app())
+    served = client.get("/metrics").headers["content-type"]
+    documented = client.get("/openapi.json").json()["paths"]["/metrics"]["get"]["responses"]
+    assert list(documented["200"]["content"]) == [served]

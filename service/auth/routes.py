@@ -21,7 +21,7 @@ router = APIRouter(tags=["auth"], dependencies=[PUBLIC])
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
-@router.get("/login/oidc")
+@router.get("/login/oidc", status_code=302, response_class=RedirectResponse)
 async def login(
     request: Request,
     settings: AppSettings,
@@ -31,7 +31,7 @@ async def login(
     return await oidc.redirect_to_issuer(client, request, settings, next_path)
 
 
-@router.get(oidc.CALLBACK_PATH)
+@router.get(oidc.CALLBACK_PATH, status_code=303, response_class=RedirectResponse)
 async def auth_callback(
     request: Request, session: DbSession, settings: AppSettings
 ) -> RedirectResponse:
@@ -43,7 +43,7 @@ async def auth_callback(
     return RedirectResponse(destination, status_code=303)
 
 
-@router.post("/logout")
+@router.post("/logout", status_code=303, response_class=RedirectResponse)
 def logout(request: Request, session: DbSession) -> RedirectResponse:
     secret = request.session.pop(SESSION_KEY, None)
     if isinstance(secret, str):

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from service.db import DbSession
 from service.findings import evidence, service
@@ -40,7 +40,11 @@ def get_finding(finding_id: int, _: FindingsRead, session: DbSession) -> Finding
     return service.to_detail(session, service.get_finding(session, finding_id))
 
 
-@router.get("/{finding_id}/evidence-pack", response_class=HTMLResponse)
+@router.get(
+    "/{finding_id}/evidence-pack",
+    response_class=Response,  # not HTMLResponse: errors stay documented as JSON
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
 def evidence_pack(finding_id: int, _: FindingsRead, session: DbSession) -> HTMLResponse:
     html = evidence.evidence_pack(session, finding_id)
     filename = f"evidence-finding-{finding_id}.html"

@@ -426,3 +426,12 @@ def test_unreachable_issuer_is_a_clear_502(app: TestClient) -> None:
 
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "issuer_unavailable"
+
+
+def test_the_schema_documents_the_sign_in_redirects(app: TestClient) -> None:
+    paths = app.get("/openapi.json").json()["paths"]
+    assert "303" in paths["/logout"]["post"]["responses"]
+    assert "303" in paths["/auth/callback"]["get"]["responses"]
+    assert "302" in paths["/login/oidc"]["get"]["responses"]
+    response = app.post("/logout", follow_redirects=False)  # no session: nothing to forge
+    assert response.status_code == 303

@@ -78,3 +78,17 @@ def test_the_pack_escapes_what_the_impostor_wrote(
     app.post(f"{BASE}/{finding.id}/confirm", headers=superintendent.headers)
     page = app.get(f"{BASE}/{finding.id}/evidence-pack", headers=superintendent.headers).text
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_schema_documents_the_pack_as_html_and_its_refusals_as_json(
+    app: TestClient, record: Record, superintendent: Person
+) -> None:
+    responses = app.get("/openapi.json").json()["paths"][f"{BASE}/{{finding_id}}/evidence-pack"]
+    responses = responses["get"]["responses"]
+    assert list(responses["200"]["content"]) == ["text/html"]
+    assert list(responses["409"]["content"]) == ["application/json"]
+    _, finding = record(profile(platform_id="6"))
+    assert finding is not None
+    refused = app.get(f"{BASE}/{finding.id}/evidence-pack", headers=superintendent.headers)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/json"
