@@ -5,7 +5,6 @@ beat`. Tasks are acknowledged late and re-queued if a worker dies, which is safe
 every job is idempotent (publishing claims each target before calling a platform).
 """
 
-import importlib
 import os
 from typing import Any
 
@@ -14,8 +13,9 @@ import structlog
 from celery import Celery, signals
 from prometheus_client import CollectorRegistry, multiprocess
 
-from service.jobs import JOB_NAMES
+from service.jobs import JOB_NAMES, job_name
 from service.observability import JOB_RUNS, configure_logging
+from service.schedule import PERIODIC
 from service.settings import Settings, get_settings
 
 log = structlog.get_logger()
@@ -71,30 +71,11 @@ signals.setup_logging.connect(_configure_logging)  # Celery then leaves logging 
 signals.worker_ready.connect(_serve_metrics)
 signals.worker_process_shutdown.connect(_process_gone)
 
-# The modules whose @job functions become tasks (importing them registers the functions).
-JOB_MODULES = (
-    "service.accounts.dormancy",
-    "service.notifications.service",
-    "service.posts.expiry",
-    "service.publishing.service",
-    "service.reminders.service",
-    "service.scans.service",
-)
-
-PERIODIC = {
-    "publish-due": ("imprimatur.publish_due", "publish_interval_seconds"),
-    "deliver-mail": ("imprimatur.deliver_mail", "mail_interval_seconds"),
-    "send-reminders": ("imprimatur.send_reminders", "reminder_interval_seconds"),
-    "run-due-scans": ("imprimatur.run_due_scans", "scan_check_interval_seconds"),
-    "check-dormancy": ("imprimatur.check_dormancy", "dormancy_interval_seconds"),
-    "check-approvals": ("imprimatur.check_approvals", "approval_check_interval_seconds"),
-}
-
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     return {
-        entry: {"task": task, "schedule": float(getattr(settings, interval))}
-        for entry, (task, interval) in PERIODIC.items()
+        entry: {"task": job_name(work), "schedule": float(getattr(settings, interval))}
+        for entry, (work, interval) in PERIODIC.items()
     }
 
 
@@ -114,9 +95,7 @@ def make_celery(settings: Settings) -> Celery:
         # Our logging config routes stdlib logs through structlog: Celery must not replace it.
         worker_hijack_root_logger=False,
     )
-    for module in JOB_MODULES:
-        importlib.import_module(module)
-    for function, name in JOB_NAMES.items():
+    for function, name in JOB_NAMES.items():  # every job module is imported by service.schedule
         app.task(name=name)(function)
     return app
 

@@ -17,14 +17,12 @@ from service.db import get_engine, session_scope
 from service.errors import DomainError
 from service.institution import service as institution
 from service.jobs import EmbeddedScheduler
-from service.notifications import service as notifications
 from service.observability import configure_logging
 from service.posts import expiry as approvals
 from service.publishing import service as publishing
 from service.records.cli import records_app
-from service.reminders import service as reminders
-from service.scans import service as scans
 from service.scans.cli import scan_run
+from service.schedule import PERIODIC
 from service.scoring_cli import score_profiles
 from service.settings import get_settings
 from service.users import service as users
@@ -305,10 +303,6 @@ def embedded_scheduler() -> EmbeddedScheduler:
     """The jobs `serve` runs itself when no Celery workers do (the embedded default)."""
     settings = get_settings()
     scheduler = EmbeddedScheduler()
-    scheduler.every(settings.publish_interval_seconds, publishing.publish_due)
-    scheduler.every(settings.mail_interval_seconds, notifications.deliver_in_own_session)
-    scheduler.every(settings.reminder_interval_seconds, reminders.send_reminders)
-    scheduler.every(settings.scan_check_interval_seconds, scans.run_due_scans)
-    scheduler.every(settings.dormancy_interval_seconds, dormancy.check_dormancy)
-    scheduler.every(settings.approval_check_interval_seconds, approvals.check_approvals)
+    for work, interval in PERIODIC.values():
+        scheduler.every(getattr(settings, interval), work)
     return scheduler
