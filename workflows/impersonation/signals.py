@@ -214,16 +214,12 @@ def _partial_mention(skel: str, handle: str, model: NameModel) -> tuple[bool, st
     "RFMS Coyotes Athletics", "Javelina Library" under @ASHSLibrary), and what the rest of the
     display name is: office, program (an office word among others), other, or "handle" when
     only the handle carries it."""
-    spans = [
-        m.span()
-        for pattern in (model.heads, model.campus_initials)
-        if pattern is not None
-        for m in pattern.finditer(skel)
-    ]
-    rest = skel
-    for start, end in sorted(spans, reverse=True):
-        rest = rest[:start] + " " + rest[end:]
-    if not spans:
+    rest, found = skel, 0
+    for pattern in (model.heads, model.campus_initials):
+        if pattern is not None:
+            rest, count = pattern.subn(" ", rest)
+            found += count
+    if not found:
         return model.handle_has_partial(handle), "handle"
     remainder = display_words(rest)
     kind = _remainder_kind(remainder, skel, model)
@@ -232,12 +228,21 @@ def _partial_mention(skel: str, handle: str, model: NameModel) -> tuple[bool, st
     return True, kind
 
 
+def _memo_cues(memo: dict[str, dict[str, str]], text: str, *, name: bool = False) -> dict[str, str]:
+    """The phrases of a bio or display name, scanned once per batch (`memo` is the batch's)."""
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = cues(text if name else plain(text), name=name)
+    return found
+
+
 def _acronym_collision(
     profile: CandidateProfile,
     skel: str,
     rest: list[str],
     image: ImageMatch | None,
     model: NameModel,
+    bio_said: dict[str, str],
 ) -> bool:
     """Only the acronym, far away, never our name, our logo, one of our offices or a scam:
     an organisation abroad that shares the letters (README: `@mntc`, a tennis club)."""
@@ -247,16 +252,13 @@ def _acronym_collision(
         return False
     if _remainder_kind(rest, plain(profile.display_name), model) == "office":
         return False
-    return SCAMS.keys().isdisjoint(cues(plain(profile.bio)))
+    return SCAMS.keys().isdisjoint(bio_said)
 
 
 def _split_display(skel: str, model: NameModel) -> tuple[bool, list[str]]:
     """Whether the display name contains the institution's name, and its other words."""
-    spans = [m.span() for m in model.identity.finditer(skel)] if model.identity else []
-    rest = skel
-    for start, end in reversed(spans):
-        rest = rest[:start] + " " + rest[end:]
-    return bool(spans), display_words(rest)
+    rest, found = model.identity.subn(" ", skel) if model.identity else (skel, 0)
+    return found > 0, display_words(rest)
 
 
 def _campus_alone(skel: str, model: NameModel) -> bool:
@@ -335,7 +337,13 @@ def extract(
         image = closest_match(profile.image, references) if profile.image else None
         related = named or campus or bio_mention or handle_names or link == "lookalike"
         unanchored = related and elsewhere and link != "official" and handle is None
-        if unanchored and not fuzzy and _acronym_collision(profile, skels[row], rest, image, model):
+        if (
+            unanchored
+            and not fuzzy
+            and _acronym_collision(
+                profile, skels[row], rest, image, model, _memo_cues(said_by_bio, profile.bio)
+            )
+        ):
             # ... even when its own domain carries those letters (pvti.nl).
             named = campus = identity = bio_mention = handle_names = False
             rest = display_words(skels[row])
@@ -348,13 +356,8 @@ def extract(
         said_in_name: dict[str, str] = {}
         tied = named or campus or partial or bio_mention or handle is not None or handle_names
         if tied or link in _RELATED_LINKS:
-            cached = said_by_bio.get(profile.bio)
-            if cached is None:
-                cached = said_by_bio[profile.bio] = cues(plain(profile.bio))
-            in_name = said_by_name.get(display_plain)
-            if in_name is None:
-                in_name = said_by_name[display_plain] = cues(display_plain, name=True)
-            said, said_in_name = cached, in_name
+            said = _memo_cues(said_by_bio, profile.bio)
+            said_in_name = _memo_cues(said_by_name, display_plain, name=True)
             if "staff" in said and model.mentions(skeleton(said["staff"])):
                 # "graduates of the Sandhill Tech CDL program": spoken of, not spoken by.
                 said = {kind: text for kind, text in said.items() if kind != "staff"}
