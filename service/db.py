@@ -24,6 +24,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import NotFound
 from service.jobs import discard_deferred, run_deferred
+from service.public import register_version  # noqa: F401 - every session stamps register changes
 from service.settings import get_settings
 
 Row = TypeVar("Row")

@@ -17,6 +17,7 @@ from service.posts.models import (
     PostRevision,
     PostTarget,
 )
+from service.public.register_version import RegisterVersion
 from service.publishing.models import PublishTarget
 from service.reminders.models import ReminderSent
 from service.scans.models import ScanRun
@@ -44,6 +45,7 @@ __all__ = [
     "PostRevision",
     "PostTarget",
     "PublishTarget",
+    "RegisterVersion",
     "ReminderSent",
     "ScanRun",
     "Student",

@@ -30,7 +30,7 @@ from sqlmodel import Session
 from service import clock, db, jobs, migrations, ratelimit
 from service.app import create_app
 from service.auth import service as auth
-from service.db import get_engine, get_session, make_engine
+from service.db import get_engine, get_session, make_engine, session_scope
 from service.settings import Settings, get_settings
 from service.users import service as users
 from service.users.models import Role, User
@@ -236,6 +236,20 @@ def make_person(session: Session) -> Callable[..., Person]:
         user = users.add_user(session, actor="test", email=email, role=role, name=role.title())
         issued = auth.issue_token(session, user, actor="test", expires_days=None)
         session.commit()
+        return Person(user, issued.token)
+
+    return make
+
+
+@pytest.fixture
+def make_live_person(committed_database: str) -> Callable[..., Person]:
+    """Like `make_person`, but committed to `committed_database`, for `live_app` tests."""
+
+    def make(role: Role, email: str | None = None) -> Person:
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@school.example"
+        with session_scope() as session:
+            user = users.add_user(session, actor="test", email=email, role=role, name=role.title())
+            issued = auth.issue_token(session, user, actor="test", expires_days=None)
         return Person(user, issued.token)
 
     return make

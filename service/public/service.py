@@ -4,7 +4,7 @@ from sqlmodel import Session, SQLModel
 
 from service.accounts import service as accounts
 from service.accounts.models import DirectoryEntry
-from service.institution.service import institution_name
+from service.public import register
 from workflows.platforms import Platform
 
 
@@ -23,12 +23,14 @@ def verify(
     platform: Platform | None = None,
     handle: str | None = None,
 ) -> Verification:
+    """Answered from the in-memory register, checked against the database's version stamp."""
     ref = accounts.resolve_reference(url=url, platform=platform, handle=handle)
-    account = accounts.official_account(session, ref)
+    current = register.current(session)
+    entry = current.official(ref)
     return Verification(
-        official=account is not None,
+        official=entry is not None,
         platform=ref.platform,
         handle=ref.handle,
-        account=accounts.directory_entry(account) if account else None,
-        institution=institution_name(session),
+        account=entry,
+        institution=current.institution,
     )

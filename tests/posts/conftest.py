@@ -1,7 +1,6 @@
 """A register, a roster and the people of the approval workflow, built through the API."""
 
 import io
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,9 +12,6 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from skimage import data as skimage_data
 
-from service.auth import service as auth
-from service.db import session_scope
-from service.users import service as users
 from service.users.models import Role
 from tests.conftest import Person
 
@@ -132,20 +128,6 @@ def draft_post(
     assert response.status_code == 201, response.text
     post: dict[str, Any] = response.json()
     return post
-
-
-@pytest.fixture
-def make_live_person(committed_database: str) -> Callable[..., Person]:
-    """Like `make_person`, but committed to `committed_database`, for `live_app` tests."""
-
-    def make(role: Role, email: str | None = None) -> Person:
-        email = email or f"{role}-{uuid.uuid4().hex[:8]}@school.example"
-        with session_scope() as session:
-            user = users.add_user(session, actor="test", email=email, role=role, name=role.title())
-            issued = auth.issue_token(session, user, actor="test", expires_days=None)
-        return Person(user, issued.token)
-
-    return make
 
 
 @dataclass
