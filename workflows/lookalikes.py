@@ -266,9 +266,9 @@ def display_name_lookalikes(name: str, *, cap: int = 50) -> list[str]:
         for i, c in enumerate(name):
             options = table.get(c, ())
             if rank < len(options):
-                out.append(name[:i] + options[rank] + name[i + 1 :])
                 if len(out) >= cap:
                     return out
+                out.append(name[:i] + options[rank] + name[i + 1 :])
     return out
 
 

@@ -87,6 +87,8 @@ def unicode_confusables() -> dict[str, tuple[str, ...]]:
         char = chr(code)
         if char.isascii() or len(target) != 1 or not target.isascii() or not target.isalnum():
             continue
+        if not char.isalnum():
+            continue  # a symbol (U+22A4 for T) standing alone is punctuation to `skeleton`
         if unicodedata.normalize("NFKC", char) != char:
             continue  # fancy fonts fold back under NFKC: they fool nobody who normalises
         found.setdefault(target, []).append(char)
