@@ -17,6 +17,11 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///./var/imprimatur.db"
+    # Connections a process keeps open, and may open beyond that under load (PostgreSQL). Their
+    # sum bounds the requests and jobs in the database at once; keep it, times the processes,
+    # under the server's max_connections.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
     media_dir: Path = Path("./var/media")
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEVELOPMENT_SECRET

@@ -152,6 +152,22 @@ def committed_database(
 
 
 @pytest.fixture
+def database_connections(
+    committed_database: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[int], None]:
+    """Let the service hold this many connections to `committed_database` at once, through its
+    own settings: a concurrency test keeps every one of its requests in the database together."""
+
+    def allow(connections: int) -> None:
+        monkeypatch.setenv("IMPRIMATUR_DATABASE_POOL_SIZE", str(connections))
+        get_engine().dispose()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+
+    return allow
+
+
+@pytest.fixture
 def live_app(committed_database: str) -> Iterator[TestClient]:
     """The application on `committed_database`, sessions and commits as in production."""
     with TestClient(create_app(), raise_server_exceptions=False) as client:
