@@ -4,6 +4,7 @@ The start page is the dashboard for a signed-in person and the public page for e
 """
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -57,7 +58,7 @@ def login_page(
 ) -> Response:
     destination = safe_next(next_path)
     if settings.oidc_enabled and not settings.demo:
-        return RedirectResponse(f"/login/oidc?next={destination}", status_code=303)
+        return RedirectResponse(f"/login/oidc?next={quote(destination, safe='')}", status_code=303)
     return render(
         request,
         "login.html",
