@@ -89,7 +89,7 @@ def hidden_next(page: str) -> str:
 
 def csrf_token(page: str) -> str:
     (value,) = re.findall(r'name="csrf_token" value="([^"]*)"', page)
-    return value
+    return str(value)
 
 
 @SQLITE_ONLY
