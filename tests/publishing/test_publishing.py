@@ -1,6 +1,5 @@
 """Publishing approved posts through a connector: once per target, whatever happens."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -41,23 +40,6 @@ def test_approval_publishes_once_and_is_audited(
     (publication,) = state["publications"]
     assert publication["status"] == "published" and publication["url"] == events[0]["url"]
     assert verify_chain(get_engine()).intact
-
-
-def test_two_workers_at_once_make_one_platform_call(
-    approved_post: int, platform: SimulatedConnector
-) -> None:
-    start = threading.Barrier(4, timeout=30)
-
-    def worker() -> None:
-        start.wait()
-        publishing.publish_post(approved_post)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(published_events(platform)) == 1
 
 
 def test_rate_limited_then_published_when_the_limit_resets(
@@ -388,59 +370,3 @@ def test_a_scheduled_post_waits_for_its_time(
     publishing.publish_due()
     assert len(published_events(platform)) == 1
     assert post_state(live_app, post["id"])["status"] == "published"
-
-
-def test_a_double_run_through_the_real_x_client_makes_one_call(
-    live_app: TestClient, approved_post: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import responses
-    from cryptography.fernet import Fernet
-
-    from connectors.x import XConnector
-    from service.settings import get_settings
-
-    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
-    get_settings.cache_clear()
-    account_id = post_state(live_app, approved_post)["account_ids"][0]
-    live_app.put(
-        f"/api/v1/accounts/{account_id}/credentials",
-        json={"access_token": "user-token", "access_token_secret": "user-secret"},
-        headers={"Authorization": f"Bearer {person_token('superintendent')}"},
-    )
-    monkeypatch.setattr(
-        connectors,
-        "get",
-        lambda name, settings=None: XConnector(
-            bearer_token=None, consumer_key="app-key", consumer_secret="app-secret"
-        ),
-    )
-    start = threading.Barrier(3, timeout=30)
-
-    def worker() -> None:
-        start.wait()
-        publishing.publish_post(approved_post)
-
-    with responses.RequestsMock() as http:
-        http.add(
-            responses.POST,
-            "https://api.twitter.com/2/tweets",
-            status=201,
-            json={
-                "data": {
-                    "id": "1850000000000000001",
-                    "text": "Open house Saturday at 10.",
-                    "edit_history_tweet_ids": ["1850000000000000001"],
-                }
-            },
-        )
-        threads = [threading.Thread(target=worker) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        publishing.publish_post(approved_post)  # and once more, after the fact
-        assert len(http.calls) == 1
-        assert "OAuth" in http.calls[0].request.headers["Authorization"]
-    state = post_state(live_app, approved_post)
-    assert state["status"] == "published"
-    assert state["publications"][0]["url"].endswith("/status/1850000000000000001")

@@ -1,0 +1,132 @@
+"""Twenty workers publishing one post at once: one call to the platform, one publication.
+
+PostgreSQL only (SQLite serialises writers, so there is no race to test). The platform is X
+through the real tweepy client, its HTTP intercepted by `responses`: the calls counted are the
+requests that would have left the machine. A barrier holds every worker just before its claim
+(the compare-and-set that moves the target to `sending`), so that the claims truly overlap.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import responses
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
+
+import connectors
+from connectors.x import XConnector
+from service.audit.models import AuditEntry
+from service.audit.service import verify_chain
+from service.db import get_engine, session_scope
+from service.publishing import service as publishing
+from service.publishing.models import PublishTarget
+from service.settings import get_settings
+from tests.publishing.conftest import person_token, post_state
+
+pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indirect=True)
+
+WORKERS = 20
+TWEETS = "https://api.twitter.com/2/tweets"
+TWEET_ID = "1850000000000000001"
+
+
+@pytest.fixture
+def x_account(live_app: TestClient, approved_post: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post's account connected to X with a user token; every connector is the real one."""
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
+    get_settings.cache_clear()
+    account_id = post_state(live_app, approved_post)["account_ids"][0]
+    connected = live_app.put(
+        f"/api/v1/accounts/{account_id}/credentials",
+        json={"access_token": "user-token", "access_token_secret": "user-secret"},
+        headers={"Authorization": f"Bearer {person_token('superintendent')}"},
+    )
+    assert connected.status_code == 200, connected.text
+    monkeypatch.setattr(
+        connectors,
+        "get",
+        lambda name, settings=None: XConnector(
+            bearer_token=None, consumer_key="app-key", consumer_secret="app-secret"
+        ),
+    )
+
+
+@pytest.fixture
+def x_api() -> Iterator[responses.RequestsMock]:
+    """X's create-tweet endpoint, answering as documented (201, the new tweet's id)."""
+    with responses.RequestsMock() as http:
+        http.add(
+            responses.POST,
+            TWEETS,
+            status=201,
+            json={
+                "data": {
+                    "id": TWEET_ID,
+                    "text": "Open house on Saturday at 10.",
+                    "edit_history_tweet_ids": [TWEET_ID],
+                }
+            },
+        )
+        yield http
+
+
+def hold_at_the_claim(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
+    """Every worker waits for the others right before its compare-and-set on the target."""
+    barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
+    original = publishing._claim
+
+    def claim_together(post_id: int, account_id: int) -> Any:
+        barrier.wait()
+        return original(post_id, account_id)
+
+    monkeypatch.setattr(publishing, "_claim", claim_together)
+
+
+def audited(post_id: int) -> list[str]:
+    with session_scope() as session:
+        return list(
+            session.exec(
+                select(AuditEntry.action)
+                .where(AuditEntry.subject_type == "post", AuditEntry.subject_id == str(post_id))
+                .order_by(col(AuditEntry.id))
+            ).all()
+        )
+
+
+@pytest.mark.usefixtures("x_account")
+def test_twenty_workers_at_once_make_one_call_to_x(
+    live_app: TestClient,
+    approved_post: int,
+    x_api: responses.RequestsMock,
+    database_connections: Callable[[int], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    database_connections(WORKERS)
+    hold_at_the_claim(monkeypatch, WORKERS)
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        runs = [pool.submit(publishing.publish_post, approved_post) for _ in range(WORKERS)]
+        for run in runs:
+            run.result()  # a worker's exception fails the test here
+
+    assert len(x_api.calls) == 1
+    assert "OAuth" in x_api.calls[0].request.headers["Authorization"]
+    state = post_state(live_app, approved_post)
+    assert state["status"] == "published"
+    (publication,) = state["publications"]
+    assert publication["status"] == "published"
+    assert publication["url"].endswith(f"/status/{TWEET_ID}")
+    with session_scope() as session:
+        (target,) = session.exec(
+            select(PublishTarget).where(PublishTarget.post_id == approved_post)
+        ).all()
+        assert (target.attempts, target.platform_post_id) == (1, TWEET_ID)
+    actions = audited(approved_post)
+    assert actions.count("post.publish_published") == 1
+    assert actions.count("post.published") == 1
+    assert actions[-2:] == ["post.publish_published", "post.published"]
+    assert verify_chain(get_engine()).intact
