@@ -14,6 +14,7 @@ from service.accounts.models import (
     StewardAdd,
 )
 from service.db import DbSession
+from service.openapi_links import account_links
 from workflows.account_lifecycle import AccountAction, AccountStatus
 from workflows.platforms import Platform
 from workflows.stewardship import Flag
@@ -21,7 +22,7 @@ from workflows.stewardship import Flag
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=account_links(201, "$response.body#/id"))
 def request_account(
     data: AccountRequest, user: AccountsRequest, session: DbSession
 ) -> AccountPublic:
@@ -29,7 +30,7 @@ def request_account(
     return service.to_public(session, [account])[0]
 
 
-@router.get("")
+@router.get("", responses=account_links(200, "$response.body#/0/id"))
 def list_accounts(
     _: AccountsRead,
     session: DbSession,
@@ -44,7 +45,7 @@ def list_accounts(
     return service.to_public(session, found)
 
 
-@router.get("/{account_id}")
+@router.get("/{account_id}", responses=account_links(200, "$response.body#/id"))
 def get_account(account_id: int, _: AccountsRead, session: DbSession) -> AccountPublic:
     return service.to_public(session, [service.get_account(session, account_id)])[0]
 

@@ -3,7 +3,7 @@ and a signed-in person's (`/reports`, JSON or form). Both answer with the refere
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from service.auth.deps import PUBLIC
 from service.db import DbSession
-from service.errors import Invalid, error_body
+from service.errors import ErrorResponse, Invalid, error_body
 from service.findings import reports
 from service.findings.deps import Reporters
 from service.findings.models import ReportReceipt, ReportSubmission
@@ -57,6 +57,28 @@ async def report_form(request: Request) -> ReportForm:
 ReportBody = Annotated[ReportForm, Depends(report_form)]
 
 
+def _report_body_schema() -> dict[str, Any]:
+    """The body `report_form` reads, for the schema: FastAPI cannot see into a dependency that
+    parses the request itself."""
+    fields = ReportSubmission.model_json_schema()
+    form_fields = {name: {"type": "string"} for name in FIELDS} | {
+        "screenshot": {"type": "string", "format": "binary"}
+    }
+    form = {"type": "object", "required": ["url"], "properties": form_fields}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": fields},
+                "multipart/form-data": {"schema": form},
+            },
+        }
+    }
+
+
+REPORT_BODY = _report_body_schema()
+
+
 def client_of(request: Request) -> str:
     return reports.client_key(request.client.host if request.client else "")
 
@@ -66,7 +88,17 @@ def wait_seconds(client: str) -> int:
     return math.ceil(reports.rate_limit_wait(client))
 
 
-@public_router.post("/reports", response_model=ReportReceipt)
+@public_router.post(
+    "/reports",
+    response_model=ReportReceipt,
+    openapi_extra=REPORT_BODY,
+    responses={
+        429: {
+            "model": ErrorResponse,
+            "description": "Too many reports from this address; Retry-After says when to retry",
+        }
+    },
+)
 def public_report(
     request: Request, body: ReportBody, session: DbSession
 ) -> Response | ReportReceipt:
@@ -83,6 +115,6 @@ def public_report(
     )
 
 
-@router.post("/reports")
+@router.post("/reports", openapi_extra=REPORT_BODY)
 def staff_report(user: Reporters, body: ReportBody, session: DbSession) -> ReportReceipt:
     return reports.submit_report(session, body.data, reporter=user, screenshot=body.screenshot)

@@ -6,6 +6,7 @@ from fastapi.responses import Response
 from service.accounts.deps import AccountsDecide, AccountsRead
 from service.db import DbSession
 from service.errors import Invalid
+from service.openapi_links import post_links
 from service.posts import media, review, routing, service, views
 from service.posts.deps import PostsRead, PostsRemove, PostsReview, PostsWrite
 from service.posts.models import PostCreate, PostPublic, PostUpdate, ReviewRequest, RevisionPublic
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
 steps_router = APIRouter(prefix="/api/v1/accounts", tags=["posts"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=post_links(201))
 def create_post(data: PostCreate, user: PostsWrite, session: DbSession) -> PostPublic:
     return views.to_public(session, service.create_post(session, user, data))
 
@@ -30,7 +31,7 @@ def list_posts(
     return [views.to_public(session, p) for p in service.list_posts(session, user, status)]
 
 
-@router.get("/{post_id}")
+@router.get("/{post_id}", responses=post_links(200))
 def get_post(post_id: int, user: PostsRead, session: DbSession) -> PostPublic:
     return views.to_public(session, service.get_post(session, user, post_id))
 
@@ -93,7 +94,7 @@ def diff(
     return {"diff": views.text_diff(session, service.get_post(session, user, post_id), old, new)}
 
 
-@router.post("/{post_id}/submit")
+@router.post("/{post_id}/submit", responses=post_links(200))
 def submit(post_id: int, user: PostsWrite, session: DbSession) -> PostPublic:
     return views.to_public(session, review.submit(session, post_id, user))
 
