@@ -29,6 +29,11 @@ class ScanStatus(StrEnum):
     failed = "failed"  # credentials or configuration: a person must act
     budget_exhausted = "budget_exhausted"  # stopped at its call budget; the next run continues it
     rate_limited = "rate_limited"  # stopped by the platform; continued after `retry_at`
+    unavailable = "unavailable"  # the platform kept failing (5xx, timeouts); as rate_limited
+
+
+# Stopped by the platform: the run waits for `retry_at`, then the next `run_scan` continues it.
+WAITING = (ScanStatus.rate_limited, ScanStatus.unavailable)
 
 
 class ScanRun(SQLModel, table=True):

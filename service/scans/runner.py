@@ -2,14 +2,14 @@
 what it returns, record findings, and save progress after every step.
 
 A step's findings and its place in `progress` are committed before the next call, so a run
-that stops (budget, rate limit, crash) is continued later from the next step; repeating a
-step after a crash is harmless, as recording a sighting is idempotent.
+that stops (budget, rate limit, a platform that keeps failing, crash) is continued later from
+the next step; repeating a step after a crash is harmless, as recording a sighting is idempotent.
 """
 
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,9 @@ log = structlog.get_logger()
 Progress = Callable[[int, int, str], None]
 MAX_ERRORS = 50
 RECORD_ATTEMPTS = 3
+STEP_ATTEMPTS = 3  # tries of a step that fails transiently...
+BACKOFF_SECONDS = 2.0  # ...pausing 2 s, then 4 s, between them
+UNAVAILABLE_PAUSE = timedelta(minutes=5)  # then the run stops and waits this long
 
 
 class ScanFailed(Exception):
@@ -116,7 +119,25 @@ class Runner:
                 break
 
     def _call(self, step: Step) -> tuple[list[Profile], bool]:
-        """The step's profiles, and whether it is done (False: make it again next time)."""
+        """The step's profiles, and whether it is done (False: make it again next time).
+
+        A transient failure (5xx, timeout, unreadable answer) is tried again after a pause;
+        one that persists stops the run until `UNAVAILABLE_PAUSE` has passed. Skipping the
+        step instead would lose whatever it would have found."""
+        failure: connectors.PlatformError | None = None
+        for attempt in range(STEP_ATTEMPTS):
+            if failure is not None:
+                clock.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            try:
+                return self._attempt(step)
+            except connectors.PlatformError as error:
+                failure = error
+        self.status, self.retry_at = ScanStatus.unavailable, clock.now() + UNAVAILABLE_PAUSE
+        self._error(f"{step.label}: {failure}; continues after {self.retry_at}")
+        return [], False
+
+    def _attempt(self, step: Step) -> tuple[list[Profile], bool]:
+        """One try at the step; raises only a transient `PlatformError`."""
         connector = self.context.connector
         before = connector.api_calls
         try:
@@ -137,6 +158,8 @@ class Runner:
         except connectors.AuthError as error:
             raise ScanFailed(str(error)) from error
         except connectors.ConnectorError as error:
+            if isinstance(error, connectors.PlatformError) and error.retryable:
+                raise
             self._error(f"{step.label}: {error}")
             return [], True
         finally:

@@ -1,10 +1,10 @@
 """Scan jobs: `run_scan` and `run_due_scans` are what the embedded scheduler and Celery call.
 
 Runs are resumable: a run that stopped at its call budget, at a rate limit (once the limit
-resets) or because its worker died (heartbeat older than `STALE_AFTER`) is claimed by the
-next `run_scan` of its platform and continued from its next step. Claims are compare-and-set,
-so two workers never continue one run; two *new* runs at once are safe too, because findings
-are unique per platform account.
+resets), at a platform that kept failing (after a pause) or because its worker died (heartbeat
+older than `STALE_AFTER`) is claimed by the next `run_scan` of its platform and continued from
+its next step. Claims are compare-and-set, so two workers never continue one run; two *new* runs
+at once are safe too, because findings are unique per platform account.
 """
 
 from datetime import timedelta
@@ -22,7 +22,7 @@ from service.errors import Invalid, NotFound
 from service.jobs import defer, job
 from service.ratelimit import platform_connector
 from service.scans import digest, discovery
-from service.scans.models import COUNTERS, ScanRun, ScanRunPublic, ScanStatus
+from service.scans.models import COUNTERS, WAITING, ScanRun, ScanRunPublic, ScanStatus
 from service.scans.runner import Context, Progress, Runner, ScanFailed
 from service.settings import get_settings
 from workflows.account_lifecycle import AccountStatus
@@ -66,7 +66,7 @@ def _claimable() -> ColumnElement[bool]:
     return or_(
         col(ScanRun.status).in_([ScanStatus.queued, ScanStatus.budget_exhausted]),
         and_(
-            col(ScanRun.status) == ScanStatus.rate_limited,
+            col(ScanRun.status).in_(WAITING),
             or_(col(ScanRun.retry_at).is_(None), col(ScanRun.retry_at) <= now),
         ),
         and_(
@@ -106,11 +106,11 @@ def _new_run(platform: str, budget: int, actor: str, status: ScanStatus) -> Scan
 
 
 def _waiting(session: Session, platform: str) -> int | None:
-    """A run of the platform stopped by a rate limit that has not reset yet."""
+    """A run of the platform stopped by the platform, whose `retry_at` has not come yet."""
     return session.exec(
         select(ScanRun.id).where(
             ScanRun.platform == platform,
-            ScanRun.status == ScanStatus.rate_limited,
+            col(ScanRun.status).in_(WAITING),
             col(ScanRun.retry_at) > clock.now(),
         )
     ).first()
@@ -221,7 +221,7 @@ def _is_due(session: Session, platform: str) -> bool:
         return True
     if latest.status in (ScanStatus.running, ScanStatus.queued):
         return latest.heartbeat_at < now - STALE_AFTER
-    if latest.status is ScanStatus.rate_limited:
+    if latest.status in WAITING:
         return latest.retry_at is None or latest.retry_at <= now
     interval = timedelta(minutes=get_settings().scan_interval_minutes)
     return latest.heartbeat_at <= now - interval

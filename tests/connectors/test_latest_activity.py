@@ -26,7 +26,8 @@ from connectors.x import XConnector
 from connectors.x_translate import TWITTER_EPOCH_MS
 from service import clock
 from service.ratelimit import BudgetedConnector, Limit, MemoryBudget
-from tests.connectors.test_meta import GRAPH, REGAIN, V, fb, graph, graph_error, ig, params
+from tests.connectors.conftest import graph_error
+from tests.connectors.test_meta import GRAPH, REGAIN, V, fb, graph, ig, params
 from tests.connectors.test_x import NOW, http, query, x
 
 __all__ = ["fb", "graph", "http", "ig", "x"]  # fixtures shared with the other connector tests

@@ -33,6 +33,7 @@ from connectors.graph import Graph, graph_version
 from connectors.instagram import IG_SEARCH, InstagramConnector
 from service import clock
 from service.settings import Settings
+from tests.connectors.conftest import graph_error
 from workflows.platforms import Platform
 
 GRAPH = "https://graph.facebook.com"
@@ -40,13 +41,6 @@ V = "v25.0"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PAGE = Credentials("page-token", account_platform_id="104838712345")
 IG_ACCOUNT = Credentials("page-token", account_platform_id="17841405822304914")
-
-
-def graph_error(code: int, message: str, subcode: int | None = None, **extra: Any) -> Any:
-    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    return {"error": {**error, **extra, "fbtrace_id": "AbCdEf123"}}
 
 
 def page(username: str, number: int = 0) -> dict[str, Any]:
