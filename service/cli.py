@@ -57,6 +57,7 @@ app.add_typer(records_app, name="records")
 
 console = Console()
 errors = Console(stderr=True)
+WORKER_START_SECONDS = 60  # how long `serve --workers N` waits for a worker to come up
 
 
 def operator() -> str:
@@ -283,6 +284,10 @@ def serve(
                 port=port,
                 access_log=False,
                 log_config=None,
+                # A new worker imports the whole application before it answers uvicorn's
+                # health check: on a busy machine that takes longer than uvicorn's 5 s, and a
+                # worker killed for it is replaced by one that is killed the same way.
+                timeout_worker_healthcheck=WORKER_START_SECONDS,
             )
     finally:
         if scheduler is not None:
