@@ -1,6 +1,5 @@
 """Scan jobs on a committed database: what they find, what they cost, how they stop and resume."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -113,27 +112,6 @@ def test_bad_credentials_fail_the_run(platform: SimulatedPlatform) -> None:
 def test_an_unknown_platform_is_a_failed_run(demo_db: str) -> None:
     run = run_row(scans.run_scan("myspace"))
     assert run.status is ScanStatus.failed and "myspace" in run.errors[0]
-
-
-def test_two_scans_at_once_report_each_account_once(platform: SimulatedPlatform) -> None:
-    start = threading.Barrier(2, timeout=30)
-    ids: list[int] = []
-
-    def scan() -> None:
-        start.wait()
-        ids.append(scans.run_scan("simulated"))
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(set(ids)) == 2
-    assert {run_row(i).status for i in ids} == {ScanStatus.finished}
-    found = findings()
-    assert sorted(f.handle for f in found) == sorted(IMPOSTORS | UNOFFICIAL)
-    assert set(snapshot_counts().values()) == {1}
-    assert sum(run_row(i).counts.get("new", 0) for i in ids) == 6
 
 
 def test_one_digest_per_run_listing_findings_above_the_threshold(
