@@ -9,6 +9,7 @@ from service.accounts.routes import router as accounts_router
 from service.audit.pages import router as audit_pages
 from service.audit.routes import router as audit_router
 from service.auth.routes import router as auth_router
+from service.body_limit import BodyLimit
 from service.consent.pages import router as consent_pages
 from service.consent.routes import router as consent_router
 from service.errors import install_error_handlers
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)  # added last: outermost, so it sees every response
     install_error_handlers(app)

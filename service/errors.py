@@ -91,6 +91,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "Not allowed for this role",
         404: "Not found, or not visible to the caller",
         409: "Conflicts with the current state",
+        413: "The request body is larger than the limit",
         422: "The request is not valid",
         503: "The database is unavailable",
     }.items()
@@ -133,7 +134,9 @@ async def _model_invalid(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+        exc.status_code, "http_error"
+    )
     return _error(request, exc.status_code, code, str(exc.detail))
 
 

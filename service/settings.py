@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         default_factory=list, description="The institution's own public numbers, allowed in posts."
     )
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body that is not an upload (JSON, forms); larger is 413.",
+    )
 
     credential_keys: SecretStr | None = Field(
         default=None,
