@@ -22,7 +22,7 @@ from service.db import get_engine, session_scope
 from service.posts import review
 from service.posts import service as posts
 from service.posts.models import PostDecision
-from tests.conftest import Person
+from tests.conftest import Person, post_as
 from tests.posts.conftest import LiveNewsroom, build_live_newsroom, draft_post
 
 pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indirect=True)
@@ -58,12 +58,6 @@ def submitted(live_app: TestClient, newsroom: LiveNewsroom) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def post_as(live_app: TestClient, person: Person, url: str, body: dict[str, Any]) -> Any:
-    """One request on its own client, as from a separate browser."""
-    client = TestClient(live_app.app, raise_server_exceptions=False)
-    return client.post(url, json=body, headers=person.headers)
 
 
 def audit_actions(live_app: TestClient, newsroom: LiveNewsroom, post_id: int) -> list[str]:
