@@ -49,7 +49,7 @@ def attach_upload(
         post_id,
         author,
         data=upload.read(get_settings().max_upload_bytes + 1),
-        filename=filename or "upload",
+        filename=media.client_filename(filename),
         declared_type=declared_type,
         depicts=depicts,
         student_ids=student_ids,
