@@ -3,7 +3,9 @@
 PostgreSQL only (SQLite serialises writers, so there is no race to test). The platform is X
 through the real tweepy client, its HTTP intercepted by `responses`: the calls counted are the
 requests that would have left the machine. A barrier holds every worker just before its claim
-(the compare-and-set that moves the target to `sending`), so that the claims truly overlap.
+(the compare-and-set that moves the target to `sending`), so that the claims truly overlap,
+and again before the last step, so that all twenty find the target published at once and
+each would mark the post published but for the lock the first one takes on it.
 """
 
 import threading
@@ -74,16 +76,16 @@ def x_api() -> Iterator[responses.RequestsMock]:
         yield http
 
 
-def hold_at_the_claim(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
-    """Every worker waits for the others right before its compare-and-set on the target."""
+def hold_together(monkeypatch: pytest.MonkeyPatch, step: str, parties: int) -> None:
+    """Every worker waits for the others right before the publisher's `step`."""
     barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
-    original = publishing._claim
+    original = getattr(publishing, step)
 
-    def claim_together(post_id: int, account_id: int) -> Any:
+    def together(*args: Any) -> Any:
         barrier.wait()
-        return original(post_id, account_id)
+        return original(*args)
 
-    monkeypatch.setattr(publishing, "_claim", claim_together)
+    monkeypatch.setattr(publishing, step, together)
 
 
 def audited(post_id: int) -> list[str]:
@@ -106,7 +108,8 @@ def test_twenty_workers_at_once_make_one_call_to_x(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database_connections(WORKERS)
-    hold_at_the_claim(monkeypatch, WORKERS)
+    hold_together(monkeypatch, "_claim", WORKERS)  # the compare-and-set on the target
+    hold_together(monkeypatch, "_finish", WORKERS)  # the post marked published, under its lock
 
     with ThreadPoolExecutor(WORKERS) as pool:
         runs = [pool.submit(publishing.publish_post, approved_post) for _ in range(WORKERS)]
