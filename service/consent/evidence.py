@@ -71,7 +71,7 @@ def attach_evidence(
             **consent_state(consent),
             "evidence_content_type": content_type,
             "evidence_bytes": len(data),
-            "filename": PurePath(filename or "").name[:200],
+            "filename": media.client_filename(filename, default="")[:200],
         },
     )
     return consent

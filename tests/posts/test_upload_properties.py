@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from service.posts.models import PostMedia
 from service.settings import Settings
-from tests.conftest import Person
+from tests.conftest import MULTIPART_TYPE, Person, raw_multipart
 from tests.posts.conftest import Newsroom, draft_post
 from tests.posts.test_media_api import HTML, SVG, small_png, snapshot
 
@@ -48,22 +48,6 @@ FILENAMES = st.sampled_from(
 ) | st.text(max_size=300)
 TYPES = st.sampled_from(["image/png", "image/svg+xml", "text/html", "", "image/jpeg\r\nX: 1"])
 TYPES |= st.text(max_size=80)
-BOUNDARY = "imprimatur-hostile-boundary-7f3a"
-
-
-def multipart(fields: dict[str, str], filename: str, content_type: str, content: bytes) -> bytes:
-    """A multipart body written byte by byte, as a hostile client would: the file name and
-    type go into the part's headers unescaped (an HTTP client would refuse to send them)."""
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    head = (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    )
-    parts.append(head.encode("utf-8", "surrogatepass") + content + b"\r\n")
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
 def upload(
@@ -71,8 +55,11 @@ def upload(
 ) -> Any:
     return app.post(
         f"/api/v1/posts/{post_id}/media",
-        content=multipart({"depicts": "none"}, filename, content_type, content),
-        headers={**person.headers, "content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+        content=raw_multipart({"depicts": "none"}, filename, content_type, content),
+        headers={
+            **person.headers,
+            "content-type": MULTIPART_TYPE,
+        },
     )
 
 
