@@ -4,7 +4,8 @@ PostgreSQL only (SQLite serialises writers, so there is no race to test). Both s
 same accounts in the same order; a barrier holds each right before it opens a finding, until
 the other scan is about to open the same one, so that the two inserts truly collide. What keeps
 one account from becoming two findings is the unique `(platform, account_key)`: the loser's
-insert fails and it updates the winner's finding instead.
+insert fails and it updates the winner's finding instead. Two workers continuing one stopped
+run meet at its claim, a compare-and-set: one continues the run, the other starts its own.
 """
 
 import threading
@@ -35,17 +36,23 @@ pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indir
 SCANS = 2
 
 
-def open_findings_together(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
-    """Each scan waits for the other before inserting a finding (the barrier is reused for
-    every account: both scans reach each new account's insert, having found no finding)."""
+def hold_together(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, parties: int) -> None:
+    """Each scan waits for the other right before `module.name`; the barrier is reused, so
+    every call of it by the two scans is made at once."""
     barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
-    original = record._insert
+    original = getattr(module, name)
 
-    def insert_together(*args: Any, **kwargs: Any) -> Any:
+    def together(*args: Any, **kwargs: Any) -> Any:
         barrier.wait()
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(record, "_insert", insert_together)
+    monkeypatch.setattr(module, name, together)
+
+
+def open_findings_together(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
+    """Both scans reach each new account's insert, having found no finding: they insert it
+    together."""
+    hold_together(monkeypatch, record, "_insert", parties)
 
 
 def finding_audit() -> Counter[tuple[str, str]]:
@@ -58,13 +65,18 @@ def finding_audit() -> Counter[tuple[str, str]]:
     return Counter((action, subject_id) for action, subject_id in rows)
 
 
+def scans_at_once() -> list[int]:
+    """`run_scan` of the simulated platform on `SCANS` threads; their run ids."""
+    with ThreadPoolExecutor(SCANS) as pool:
+        return list(pool.map(lambda _: scans.run_scan("simulated"), range(SCANS)))
+
+
 def test_two_scans_at_once_report_each_account_once(
     platform: SimulatedPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_findings_together(monkeypatch, SCANS)
 
-    with ThreadPoolExecutor(SCANS) as pool:
-        ids = list(pool.map(lambda _: scans.run_scan("simulated"), range(SCANS)))
+    ids = scans_at_once()
 
     found = findings()
     assert sorted(f.handle for f in found) == sorted(IMPOSTORS | UNOFFICIAL)
@@ -79,4 +91,24 @@ def test_two_scans_at_once_report_each_account_once(
         assert run.counts["api_calls"] == run.counts["queries"] + run.counts["lookups"]
     assert sum(run.counts["new"] for run in runs) == len(found)
     assert sum(run.counts["updated"] + run.counts["reopened"] for run in runs) == 0
+    assert verify_chain(get_engine()).intact
+
+
+def test_two_workers_continuing_a_stopped_run_do_not_both_take_it(
+    platform: SimulatedPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped = scans.run_scan("simulated", budget=3)
+    assert run_row(stopped).status is ScanStatus.budget_exhausted
+    hold_together(monkeypatch, scans, "_claim", SCANS)  # the compare-and-set on the run
+
+    ids = scans_at_once()
+
+    assert ids.count(stopped) == 1  # one continued it; the other started its own run
+    runs = [run_row(run_id) for run_id in ids]
+    assert {run.status for run in runs} == {ScanStatus.finished}
+    continued = run_row(stopped)
+    steps = continued.counts["queries"] + continued.counts["lookups"]
+    assert continued.counts["api_calls"] == steps  # no step of the stopped run made twice
+    assert sorted(f.handle for f in findings()) == sorted(IMPOSTORS | UNOFFICIAL)
+    assert set(snapshot_counts().values()) == {1}
     assert verify_chain(get_engine()).intact
