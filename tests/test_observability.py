@@ -60,6 +60,25 @@ def test_a_stopped_database_shows_in_readiness_metrics_and_requests(
     assert lookup.json()["error"]["code"] == "unavailable"
 
 
+def test_with_the_database_down_a_change_is_a_503_in_the_shape_asked_for(
+    unreachable_database: TestClient,
+) -> None:
+    """An API client gets the JSON error shape, a browser the error page; neither a 500."""
+    unavailable = "The database is unavailable; nothing was saved."
+    change = unreachable_database.post(
+        "/api/v1/accounts",
+        json={"url": "https://x.com/rtc_welding"},
+        headers={"Authorization": "Bearer some-token"},
+    )
+    assert change.status_code == 503
+    assert change.json() == {"error": {"code": "unavailable", "message": unavailable}}
+    form = unreachable_database.post(
+        "/report", data={"url": "https://x.com/rtc_welding"}, headers={"accept": "text/html"}
+    )
+    assert form.status_code == 503 and form.headers["content-type"].startswith("text/html")
+    assert "Temporarily unavailable" in form.text and unavailable in form.text
+
+
 @pytest.mark.usefixtures("committed_database")
 def test_broker_checked_when_jobs_go_to_celery(monkeypatch: pytest.MonkeyPatch) -> None:
     with client_with(monkeypatch, JOBS_BACKEND="celery", REDIS_URL="redis://127.0.0.1:1/0") as c:
