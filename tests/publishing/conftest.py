@@ -1,16 +1,20 @@
-"""A committed database, a simulated platform, and an approved post ready to publish."""
+"""A committed database, a simulated platform (or X through tweepy), and an approved post ready
+to publish."""
 
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 import connectors
 from connectors.simulated import SimulatedConnector
+from connectors.x import XConnector
 from service.auth import service as auth
 from service.db import session_scope
 from service.jobs import Job
+from service.settings import get_settings
 from service.users import service as users
 from service.users.models import Role
 from tests.conftest import Person
@@ -74,3 +78,24 @@ def person_token(role: str) -> str:
     with session_scope() as session:
         user = users.get_by_email(session, f"{role}@school.example")
         return auth.issue_token(session, user, actor="test", expires_days=None).token
+
+
+@pytest.fixture
+def x_account(live_app: TestClient, approved_post: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post's account connected to X with a user token; every connector is the real one."""
+    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
+    get_settings.cache_clear()
+    account_id = post_state(live_app, approved_post)["account_ids"][0]
+    connected = live_app.put(
+        f"/api/v1/accounts/{account_id}/credentials",
+        json={"access_token": "user-token", "access_token_secret": "user-secret"},
+        headers={"Authorization": f"Bearer {person_token('superintendent')}"},
+    )
+    assert connected.status_code == 200, connected.text
+    monkeypatch.setattr(
+        connectors,
+        "get",
+        lambda name, settings=None: XConnector(
+            bearer_token=None, consumer_key="app-key", consumer_secret="app-secret"
+        ),
+    )

@@ -15,46 +15,21 @@ from typing import Any
 
 import pytest
 import responses
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-import connectors
-from connectors.x import XConnector
 from service.audit.models import AuditEntry
 from service.audit.service import verify_chain
 from service.db import get_engine, session_scope
 from service.publishing import service as publishing
 from service.publishing.models import PublishTarget
-from service.settings import get_settings
-from tests.publishing.conftest import person_token, post_state
+from tests.publishing.conftest import post_state
 
 pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indirect=True)
 
 WORKERS = 20
 TWEETS = "https://api.twitter.com/2/tweets"
 TWEET_ID = "1850000000000000001"
-
-
-@pytest.fixture
-def x_account(live_app: TestClient, approved_post: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The post's account connected to X with a user token; every connector is the real one."""
-    monkeypatch.setenv("IMPRIMATUR_CREDENTIAL_KEYS", Fernet.generate_key().decode())
-    get_settings.cache_clear()
-    account_id = post_state(live_app, approved_post)["account_ids"][0]
-    connected = live_app.put(
-        f"/api/v1/accounts/{account_id}/credentials",
-        json={"access_token": "user-token", "access_token_secret": "user-secret"},
-        headers={"Authorization": f"Bearer {person_token('superintendent')}"},
-    )
-    assert connected.status_code == 200, connected.text
-    monkeypatch.setattr(
-        connectors,
-        "get",
-        lambda name, settings=None: XConnector(
-            bearer_token=None, consumer_key="app-key", consumer_secret="app-secret"
-        ),
-    )
 
 
 @pytest.fixture
