@@ -16,6 +16,7 @@ A failed attempt is retried with exponential backoff (`retry_delay`) until `MAX_
 then the message is given up and kept, with its last error, for someone to look at.
 """
 
+import re
 import smtplib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
@@ -39,17 +40,30 @@ FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 3600
 
 
+# One bare address: nothing that could make a header name a second recipient.
+MAX_ADDRESS_LENGTH = 320
+_ONE_ADDRESS = re.compile(r"[^\s@,;:<>()\[\]\"\\]+@[^\s@,;:<>()\[\]\"\\]+")
+
+
 def _single_line(text: str, limit: int) -> str:
-    """Header values never carry line breaks: no header injection through a post's text."""
-    return " ".join(text.split())[:limit]
+    """Header values never carry line breaks: no header injection through a post's text.
+
+    Nor an RFC 2047 encoded word ("=?utf-8?q?a=0D=0ABcc:...?="): the email package decodes
+    those when the header is set and writes the decoded line break out as it is."""
+    return " ".join(text.split()).replace("=?", "= ?")[:limit]
 
 
 def queue_mail(session: Session, recipients: Iterable[str], subject: str, body: str) -> int:
+    """Queue one message per recipient; an address that is not one bare address (a user
+    record is validated, so this is a bug or tampering) is logged and left out."""
     queued = 0
     for address in sorted(set(recipients)):
+        if len(address) > MAX_ADDRESS_LENGTH or not _ONE_ADDRESS.fullmatch(address):
+            log.warning("mail_recipient_refused", address=address[:MAX_ADDRESS_LENGTH])
+            continue
         session.add(
             OutgoingMail(
-                to_address=_single_line(address, 320),
+                to_address=address,
                 subject=_single_line(subject, 300),
                 body=body,
                 created_at=clock.now(),
