@@ -84,8 +84,9 @@ def require(*roles: Role | Iterable[Role]) -> Callable[[Request, Session], User]
     return caller_with_role
 
 
-def _anyone() -> None:
-    """Open to the public, on purpose."""
+async def _anyone() -> None:
+    """Open to the public, on purpose. Async, so that it costs the public routes (which take
+    anonymous traffic) no trip through the thread pool."""
 
 
 _declare(_anyone, PUBLIC_ACCESS)

@@ -13,12 +13,21 @@ The stamp is read before the rows: under READ COMMITTED the rows may then be new
 stamp, never older, so a copy can be reloaded once too often but never kept stale. Copies are
 kept per engine (one per database, as tests use several), replaced whole so that threads
 share them without a lock; two threads reloading at once both answer from a current copy.
+
+Reading the stamp is the whole cost of a lookup, so on PostgreSQL it is one round trip: a
+statement on an autocommit pool of its own, outside the request's session (which then never
+checks a connection out: no ping, BEGIN or COMMIT). That pool skips the pre-ping; a connection
+that died with the server fails once, which invalidates the pool, and is retried once. A
+session bound to a connection (a test's transaction) or holding its own changes reads through
+the session instead.
 """
 
+import threading
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from service.accounts import service as accounts
@@ -48,6 +57,8 @@ class Register:
 
 
 _copies: "WeakKeyDictionary[Engine, Register]" = WeakKeyDictionary()
+_readers: "WeakKeyDictionary[Engine, Engine]" = WeakKeyDictionary()
+_readers_lock = threading.Lock()
 
 
 def load(session: Session, stamp: str | None) -> Register:
@@ -60,14 +71,46 @@ def load(session: Session, stamp: str | None) -> Register:
     return register
 
 
+def _stamp_reader(engine: Engine) -> Engine:
+    """The engine that reads `engine`'s stamp: an autocommit pool without pre-ping on
+    PostgreSQL, disposed with `engine`; SQLite's own engine (a local file: no round trip)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    with _readers_lock:
+        reader = _readers.get(engine)
+        if reader is None:
+            reader = create_engine(engine.url, isolation_level="AUTOCOMMIT")
+            event.listen(engine, "engine_disposed", lambda _: reader.dispose())
+            _readers[engine] = reader
+        return reader
+
+
+def _read_stamp(engine: Engine) -> str | None:
+    with _stamp_reader(engine).connect() as connection:
+        stamp: str | None = connection.execute(register_version.STAMP).scalar()
+        return stamp
+
+
+def read_stamp(engine: Engine) -> str | None:
+    try:
+        return _read_stamp(engine)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _read_stamp(engine)  # the dead connection invalidated the pool: a new one
+
+
 def current(session: Session) -> Register:
     """The register as this session's transaction sees it, from memory when still current."""
     if register_version.changed_here(session):
         return load(session, None)  # its own uncommitted changes: read through, keep nothing
-    stamp = register_version.current_stamp(session)
-    engine = session.get_bind().engine
-    copy = _copies.get(engine)
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        stamp = read_stamp(bind)
+    else:
+        stamp = register_version.current_stamp(session)
+    copy = _copies.get(bind.engine)
     if copy is None or stamp is None or copy.stamp != stamp:
         copy = load(session, stamp)
-        _copies[engine] = copy
+        _copies[bind.engine] = copy
     return copy

@@ -39,9 +39,12 @@ def new_stamp() -> str:
     return uuid.uuid4().hex
 
 
+STAMP = select(RegisterVersion.stamp).where(col(RegisterVersion.id) == 1)
+
+
 def current_stamp(session: Session) -> str | None:
     """The stamp as this transaction sees it (None if the row is missing: then never cache)."""
-    return session.exec(select(RegisterVersion.stamp).where(RegisterVersion.id == 1)).first()
+    return session.exec(STAMP).first()
 
 
 def changed_here(session: OrmSession) -> bool:
