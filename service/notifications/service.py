@@ -40,8 +40,8 @@ FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 3600
 
 
-# One bare address: nothing that could make a header name a second recipient.
 MAX_ADDRESS_LENGTH = 320
+# One bare address: nothing that could make a header name a second recipient.
 _ONE_ADDRESS = re.compile(r"[^\s@,;:<>()\[\]\"\\]+@[^\s@,;:<>()\[\]\"\\]+")
 
 
