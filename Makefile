@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint security format lock bench clean
+.PHONY: demo test lint security format lock bench bench-smoke clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,24 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
-## Benchmarks, on demand (figures go to BENCHMARKS.md by hand)
+## Benchmarks, on demand (figures go to BENCHMARKS.md by hand). The load benchmark needs
+## PostgreSQL, Redis and wrk (`apt-get install wrk`), as the tests do.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_checks.py
 	$(BIN)/python bench/bench_imaging.py
 	$(BIN)/python bench/bench_scoring.py
 	$(BIN)/python bench/bench_lookups.py
+	$(BIN)/python bench/bench_load.py --check
+	$(BIN)/python bench/bench_worker_memory.py
+
+## Every benchmark, short: each must run and answer without error (CI); no figure is judged
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/bench_checks.py --runs 1 --roster 100
+	$(BIN)/python bench/bench_imaging.py --runs 1
+	$(BIN)/python bench/bench_scoring.py --profiles 200 --runs 1
+	$(BIN)/python bench/bench_lookups.py
+	$(BIN)/python bench/bench_load.py --seconds 2 --rounds 1 --check
+	$(BIN)/python bench/bench_worker_memory.py --scans 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
