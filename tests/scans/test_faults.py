@@ -5,8 +5,8 @@ run, which the next run continues after a longer pause. Through the real X and M
 seeded 30% of API calls fail (429 with reset headers, 5xx, timeouts, truncated JSON). The
 scan may need several runs, continued after each reset or pause (the clock is moved, nothing
 sleeps), but what it finally reports must be exactly what a scan of the same platforms finds
-when nothing fails: no finding lost because a call failed, none wrong, none twice, and the
-audit chain intact.
+when nothing fails: every step answered, every account met, no finding lost because a call
+failed, none wrong, none twice, and the audit chain intact.
 """
 
 from collections import Counter
@@ -35,6 +35,8 @@ from tests.scans.platforms import BUSINESS_ACCOUNT, FAULTS, Platforms
 PLATFORMS = ("x", "facebook", "instagram")
 STEPS = ("queries", "lookups")
 MAX_RUNS = 40  # per platform: far more than the seeds below need
+# What fails here is the platform, not the database: the cheap one, as each comparison needs
+# two databases scanned from scratch (resuming on PostgreSQL is in the tests below).
 DATABASE = "sqlite"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
