@@ -20,6 +20,11 @@ from service.errors import Invalid
 from service.records.models import KINDS
 
 MANIFEST = "manifest.json"
+# A member may expand this many times its compressed size once it is past the floor. Media
+# is stored as already-compressed images (about 1:1) and the JSON and CSV compress some tens
+# of times; a zip bomb expands a thousand times or more, and is refused before it is read.
+MAX_EXPANSION = 200
+EXPANSION_FLOOR = 16 * 1024 * 1024
 
 
 def _cell(value: Any) -> str:
@@ -76,6 +81,14 @@ def build_zip(
     return buffer.getvalue()
 
 
+def _refuse_a_bomb(info: zipfile.ZipInfo) -> None:
+    if info.file_size > EXPANSION_FLOOR and info.file_size > info.compress_size * MAX_EXPANSION:
+        raise Invalid(
+            f"{info.filename} would expand from {info.compress_size} to {info.file_size} bytes; "
+            "an export never compresses that well, so it is refused unread."
+        )
+
+
 def read_files(source: Path) -> dict[str, bytes]:
     """Every file of an export, from its zip or from the folder it was unpacked into."""
     if source.is_dir():
@@ -86,9 +99,11 @@ def read_files(source: Path) -> dict[str, bytes]:
         }
     try:
         with zipfile.ZipFile(source) as archive:
-            return {
-                name: archive.read(name) for name in archive.namelist() if not name.endswith("/")
-            }
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            for info in members:
+                _refuse_a_bomb(info)
+            # zipfile stops at each member's declared size, so a lie about it is a CRC error.
+            return {info.filename: archive.read(info) for info in members}
     except (zipfile.BadZipFile, OSError) as error:
         raise Invalid(f"{source} is not a readable export: {error}") from error
 
