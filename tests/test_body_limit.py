@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlmodel import Session, func, select
 
 from service.audit.models import AuditEntry
@@ -39,9 +40,9 @@ def stored(session: Session) -> tuple[int, int]:
     return users, audit
 
 
-def assert_too_large(response: object) -> None:
-    assert getattr(response, "status_code", None) == 413, getattr(response, "text", response)
-    error = response.json()["error"]  # type: ignore[attr-defined]
+def assert_too_large(response: Response) -> None:
+    assert response.status_code == 413, response.text
+    error = response.json()["error"]
     assert error["code"] == "too_large" and "larger than" in error["message"]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
@@ -52,14 +53,11 @@ TYPES |= st.text(max_size=80)
 
 def upload(
     app: TestClient, post_id: int, person: Person, filename: str, content_type: str, content: bytes
-) -> Any:
+) -> Response:
     return app.post(
         f"/api/v1/posts/{post_id}/media",
         content=raw_multipart({"depicts": "none"}, filename, content_type, content),
-        headers={
-            **person.headers,
-            "content-type": MULTIPART_TYPE,
-        },
+        headers={**person.headers, "content-type": MULTIPART_TYPE},
     )
 
 
