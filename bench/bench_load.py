@@ -9,7 +9,8 @@ default the test server), migrates it, seeds the demo institution plus generated
 accounts up to --accounts, and gives the demo superintendent a token. Serves the application
 with `imprimatur serve --workers N` (production settings: JSON logs) and bench/bare_app.py
 with the same uvicorn settings and worker count, both on 127.0.0.1 only, and loads them with
-wrk (Debian's `wrk`; one thread, --connections open, each run --seconds long). Each round
+wrk (Debian's `wrk`; one thread, --connections open, each run --seconds long, a request
+unanswered after 10 s counted as an error). Each round
 loads verify (official accounts and one-letter lookalikes, alternating), the application's
 own no-op endpoint (/healthz: the whole middleware stack, no work), and the bare endpoint in
 turn, so a drift of the machine's speed falls on all three; --rounds rounds, then the
@@ -164,7 +165,7 @@ def load(
     base: str, paths: list[str], args: argparse.Namespace, token: str | None = None
 ) -> dict[str, object]:
     """One wrk run; its summary as wrk_report.lua writes it."""
-    command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s"]
+    command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s"]
     command += ["-s", str(BENCH / "wrk_report.lua")]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
