@@ -141,7 +141,7 @@ def _return_to_review(session: Session, post: Post, now: datetime) -> None:
         f"Post #{post.id}: approval expired, back in review",
         f"Post #{post.id} was approved but not published by {expired_at:%Y-%m-%d %H:%M} UTC, "
         f"so its approval lapsed. It is {post.status} again as revision {revision.number} "
-        "and needs its approvals again.\n\n{notices.post_link(post)}\n",
+        f"and needs its approvals again.\n\n{notices.post_link(post)}\n",
     )
 
 

@@ -115,6 +115,7 @@ def test_an_unused_scheduled_approval_lapses_back_to_review(
     told = mails()[before:]
     assert {to for to, _, _ in told} == {newsroom.author.email, approver.email}
     assert all("approval expired" in subject for _, subject, _ in told)
+    assert all(body.rstrip().endswith(f"/review/{post_id}") for _, _, body in told)
     (entry,) = [e for e in audit(post_id) if e.action == "post.approval_expired"]
     assert entry.actor == "system:approvals"
     assert (entry.after or {})["lapsed_revision"] == 1
