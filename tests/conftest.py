@@ -340,7 +340,11 @@ MULTIPART_TYPE = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
 
 
 def raw_multipart(
-    fields: dict[str, str], filename: str, content_type: str, content: bytes
+    fields: dict[str, str],
+    filename: str,
+    content_type: str,
+    content: bytes,
+    file_field: str = "file",
 ) -> bytes:
     """A multipart body (of MULTIPART_TYPE) written byte by byte, as a hostile client would:
     the file name and type go into the part's headers unescaped, where an HTTP client library
@@ -348,6 +352,9 @@ def raw_multipart(
     boundary = f"--{MULTIPART_BOUNDARY}\r\n"
     disposition = "Content-Disposition: form-data; name="
     parts = [f'{boundary}{disposition}"{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
-    head = f'{boundary}{disposition}"file"; filename="{filename}"\r\nContent-Type: {content_type}'
+    head = (
+        f'{boundary}{disposition}"{file_field}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}"
+    )
     parts.append(head.encode("utf-8", "surrogatepass") + b"\r\n\r\n" + content + b"\r\n")
     return b"".join(parts) + f"--{MULTIPART_BOUNDARY}--\r\n".encode()

@@ -76,15 +76,16 @@ def new_reference() -> str:
 
 def inspect_screenshot(screenshot: Screenshot) -> imaging.InspectedImage:
     """PNG, JPEG or WebP within the size limit; its bytes decide, never its name or label."""
+    name = media.client_filename(screenshot.filename, "the screenshot")
     inspected = imaging.inspect_image(
         screenshot.data,
-        filename=screenshot.filename or "the screenshot",
+        filename=name,
         declared_type=screenshot.content_type,
         max_bytes=get_settings().report_max_screenshot_bytes,
     )
     if inspected.format not in SCREENSHOT_FORMATS:
         raise Invalid(
-            f"{screenshot.filename or 'The screenshot'} is a {inspected.format.upper()} image; "
+            f"{name} is a {inspected.format.upper()} image; "
             "send the screenshot as PNG, JPEG or WebP"
         )
     return inspected

@@ -25,7 +25,7 @@ from service.findings.models import Finding, FindingReport, FindingSnapshot, Tri
 from service.notifications.models import OutgoingMail
 from service.settings import get_settings
 from service.users.models import CONTRIBUTORS, Role
-from tests.conftest import Person
+from tests.conftest import MULTIPART_TYPE, Person, raw_multipart
 from tests.findings.conftest import Record, profile
 from workflows.finding_lifecycle import FindingAction, FindingStatus
 
@@ -432,3 +432,13 @@ def test_reports_are_kept_out_of_other_findings(
     assert detail["reports"] == []
     reported = session.exec(select(Finding).where(col(Finding.id) != other.id)).one()
     assert reported.handle == "Riverbend_Techs"
+
+
+def test_a_refused_screenshot_is_named_by_its_cleaned_file_name(app: TestClient) -> None:
+    """The client's file name comes back in the message only as its last segment, printable."""
+    hostile = "..\\..\\shot\u202e\x00\x07.gif"
+    body = raw_multipart({"url": LOOKALIKE}, hostile, "image/gif", gif(), file_field="screenshot")
+    response = app.post(PUBLIC, content=body, headers={"content-type": MULTIPART_TYPE})
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert message.startswith("shot.gif is a GIF image"), message
