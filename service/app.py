@@ -60,8 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)  # added last: outermost, so it sees every response
     install_error_handlers(app)
+    # Routes are matched in order: the public's verify (the busiest by far) and the health
+    # checks first, so the requests that come in crowds do not try every other route first.
     for router in (
         health_router,
+        public_router,
         auth_router,
         users_router,
         institution_router,
@@ -70,7 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         posts_router,
         approval_steps_router,
         approval_steps_pages,
-        public_router,
         media_router,
         audit_router,
         findings_router,

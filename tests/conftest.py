@@ -31,6 +31,8 @@ from service import clock, db, jobs, migrations, ratelimit
 from service.app import create_app
 from service.auth import service as auth
 from service.db import get_engine, get_session, make_engine, session_scope
+from service.public import register
+from service.public.register import public_register
 from service.settings import Settings, get_settings
 from service.users import service as users
 from service.users.models import Role, User
@@ -213,6 +215,8 @@ def app(session: Session, settings: Settings) -> Iterator[TestClient]:
             raise
 
     application.dependency_overrides[get_session] = request_session
+    # The public verify route reads the committed register; here, the test's transaction.
+    application.dependency_overrides[public_register] = lambda: register.current(session)
     with TestClient(application, raise_server_exceptions=False) as client:
         yield client
 

@@ -20,18 +20,25 @@ checks a connection out: no ping, BEGIN or COMMIT). That pool skips the pre-ping
 that died with the server fails once, which invalidates the pool, and is retried once. A
 session bound to a connection (a test's transaction) or holding its own changes reads through
 the session instead.
+
+The API's verify route is asynchronous and never opens a session: it waits for a stamp read
+that began after its request arrived (`StampWatch`), so it sees every change committed before
+that, while the requests arriving together share one read and one trip to the thread pool.
 """
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
+import anyio
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from service.accounts import service as accounts
 from service.accounts.models import DirectoryEntry
+from service.db import get_engine
 from service.institution.service import institution_name
 from service.public import register_version
 from workflows.account_lifecycle import AccountStatus
@@ -114,3 +121,65 @@ def current(session: Session) -> Register:
         copy = load(session, stamp)
         _copies[bind.engine] = copy
     return copy
+
+
+class StampWatch:
+    """The stamp for the requests of one event loop, read once for all who ask together.
+
+    A request never takes the answer of a read already under way (it might have begun before
+    a commit the request must see): it joins the next read, which starts when the current one
+    ends. Under load that is one read per round trip, however many requests wait on it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.loop = asyncio.get_running_loop()
+        self._next: asyncio.Future[str | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def stamp(self) -> str | None:
+        if self._next is None:
+            self._next = self.loop.create_future()
+        if self._reader is None or self._reader.done():
+            self._reader = self.loop.create_task(self._read_while_asked())
+        return await asyncio.shield(self._next)
+
+    async def _read_while_asked(self) -> None:
+        while (asked := self._next) is not None:
+            self._next = None
+            try:
+                asked.set_result(await anyio.to_thread.run_sync(read_stamp, self.engine))
+            except Exception as error:  # every waiter gets it: the 503 of an absent database
+                asked.set_exception(error)
+
+
+_watches: "WeakKeyDictionary[Engine, StampWatch]" = WeakKeyDictionary()
+
+
+def _watch(engine: Engine) -> StampWatch:
+    watch = _watches.get(engine)
+    if watch is None or watch.loop is not asyncio.get_running_loop():
+        watch = _watches[engine] = StampWatch(engine)
+    return watch
+
+
+def _reload(engine: Engine, stamp: str | None) -> Register:
+    with Session(engine) as session:
+        copy = load(session, stamp)
+    _copies[engine] = copy
+    return copy
+
+
+async def committed(engine: Engine) -> Register:
+    """The register as committed in `engine`'s database, from memory when still current."""
+    stamp = await _watch(engine).stamp()
+    copy = _copies.get(engine)
+    if copy is None or stamp is None or copy.stamp != stamp:
+        copy = await anyio.to_thread.run_sync(_reload, engine, stamp)
+    return copy
+
+
+async def public_register() -> Register:
+    """The dependency of the public verify route: a request that changes nothing needs only
+    what is committed."""
+    return await committed(get_engine())

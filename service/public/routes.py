@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from service.accounts import service as accounts
 from service.accounts.models import DirectoryEntry
@@ -10,6 +10,7 @@ from service.auth.deps import PUBLIC
 from service.db import DbSession
 from service.posts import media as post_media
 from service.public import service
+from service.public.register import Register, public_register
 from service.public.service import Verification
 from workflows.platforms import Platform
 
@@ -18,14 +19,16 @@ router = APIRouter(prefix="/api/v1/public", tags=["public"], dependencies=[PUBLI
 media_router = APIRouter(tags=["public"], dependencies=[PUBLIC])
 
 
+# Asynchronous, without a session: the route that takes the public's traffic answers from the
+# in-memory register without a trip through the thread pool (service/public/register.py).
 @router.get("/verify")
-def verify(
-    session: DbSession,
+async def verify(
+    current: Annotated[Register, Depends(public_register)],
     url: str | None = None,
     platform: Platform | None = None,
     handle: str | None = None,
 ) -> Verification:
-    return service.verify(session, url=url, platform=platform, handle=handle)
+    return service.answer(current, url=url, platform=platform, handle=handle)
 
 
 @media_router.get("/media/posts/{name}")

@@ -16,16 +16,15 @@ class Verification(SQLModel):
     institution: str | None
 
 
-def verify(
-    session: Session,
+def answer(
+    current: register.Register,
     *,
     url: str | None = None,
     platform: Platform | None = None,
     handle: str | None = None,
 ) -> Verification:
-    """Answered from the in-memory register, checked against the database's version stamp."""
+    """The register's answer about the account that `url`, or `platform` and `handle`, name."""
     ref = accounts.resolve_reference(url=url, platform=platform, handle=handle)
-    current = register.current(session)
     entry = current.official(ref)
     return Verification(
         official=entry is not None,
@@ -34,3 +33,14 @@ def verify(
         account=entry,
         institution=current.institution,
     )
+
+
+def verify(
+    session: Session,
+    *,
+    url: str | None = None,
+    platform: Platform | None = None,
+    handle: str | None = None,
+) -> Verification:
+    """Answered from the in-memory register, checked against the database's version stamp."""
+    return answer(register.current(session), url=url, platform=platform, handle=handle)

@@ -6,9 +6,12 @@ Two instances of the application on two engines of their own stand for two proce
 and a change committed through one must be answered by the other on its very next request.
 """
 
+import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
@@ -16,7 +19,8 @@ from sqlmodel import Session
 
 from service.accounts import service as accounts
 from service.app import create_app
-from service.db import get_session, make_engine, session_scope
+from service.db import get_engine, get_session, make_engine, session_scope
+from service.public import register
 from service.public import service as public
 from service.users.models import Role
 from tests.conftest import Person
@@ -36,7 +40,11 @@ def other_instance(committed_database: str) -> Iterator[TestClient]:
         with session_scope(engine) as session:
             yield session
 
+    async def own_register() -> register.Register:
+        return await register.committed(engine)
+
     application.dependency_overrides[get_session] = own_session
+    application.dependency_overrides[register.public_register] = own_register
     with TestClient(application, raise_server_exceptions=False) as client:
         yield client
     engine.dispose()
@@ -135,3 +143,44 @@ def test_a_session_sees_its_own_uncommitted_register_changes(
         display_name="Riverbend Tech",
     )
     assert public.verify(session, platform=Platform.x, handle=HANDLE).official is True
+
+
+def test_requests_arriving_during_a_stamp_read_share_the_next_one(
+    official_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read already under way may predate a commit the later requests must see: they wait
+    for the next read, and share it."""
+    engine = get_engine()
+    stamps: list[str | None] = []
+    first_read, go_on = threading.Event(), threading.Event()
+    read_stamp = register.read_stamp
+
+    def read_and_hold_the_first(bound: Engine) -> str | None:
+        stamps.append(read_stamp(bound))
+        if len(stamps) == 2:  # the first after the warm-up
+            first_read.set()
+            go_on.wait(10)
+        return stamps[-1]
+
+    monkeypatch.setattr(register, "read_stamp", read_and_hold_the_first)
+    newcomer = accounts.resolve_reference(platform=Platform.x, handle="RiverbendNews")
+
+    def register_newcomer() -> None:
+        with session_scope() as session:
+            accounts.register_official(session, actor="test", ref=newcomer, display_name="News")
+
+    async def lookups() -> tuple[register.Register, list[register.Register]]:
+        await register.committed(engine)  # the copy is loaded
+        first = asyncio.create_task(register.committed(engine))
+        await anyio.to_thread.run_sync(first_read.wait, 10)
+        await anyio.to_thread.run_sync(register_newcomer)
+        later = [asyncio.create_task(register.committed(engine)) for _ in range(5)]
+        await asyncio.sleep(0)  # they ask while the first read is still under way
+        go_on.set()
+        return await first, list(await asyncio.gather(*later))
+
+    first, later = asyncio.run(lookups())
+    assert first.official(newcomer) is None  # asked before the newcomer was registered
+    assert all(copy.official(newcomer) is not None for copy in later)
+    assert len(stamps) == 3
+    assert stamps[0] == stamps[1] != stamps[2]
