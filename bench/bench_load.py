@@ -153,12 +153,18 @@ def serving(command: list[str], ready_url: str, env: dict[str, str], log: Path) 
                 raise
             yield
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            stop_group(server, timeout=20)
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop a server started in a session of its own, with every process it forked: asked
+    first, killed if it has not stopped after `timeout` seconds."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def load(

@@ -15,7 +15,6 @@ child, after start and after each scan. Prints a table on stderr and one JSON li
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench_load import scratch_database, seed
+from bench_load import scratch_database, seed, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATED_PROFILES = ROOT / "service/demo/simulated_profiles.jsonl"
@@ -81,12 +80,7 @@ def worker_process(env: dict[str, str], concurrency: int, log: Path) -> Iterator
             wait_for_line(log, "ready", worker)
             yield worker.pid
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
+            stop_group(worker, timeout=30)
 
 
 def run_scan_and_wait(done_before: int) -> dict[str, object]:
