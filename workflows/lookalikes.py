@@ -7,7 +7,7 @@ a near-miss spelling; platforms look handles up in bulk, so we generate them.
 Generation is deterministic (same inputs, same list, same order) and bounded by `cap` per
 official handle. Techniques are interleaved round-robin, so even a small cap covers every
 kind of trick before it covers every position of one. A variant is kept only if the platform
-would accept it as a handle (`profile_urls.normalize_handle`), and never if it is, by the
+would accept it as a handle (`profile_urls.is_valid_handle`), and never if it is, by the
 platform's own comparison (`handle_key`), a registered handle.
 
 Homoglyphs: handles on the supported platforms are ASCII (the repository's handle rules, and
@@ -31,7 +31,7 @@ from workflows.impersonation.names import acronyms
 from workflows.impersonation.text import ascii_confusables, unicode_confusables
 from workflows.impersonation.vocabulary import HANDLE_PREFIXES, HANDLE_SUFFIXES
 from workflows.platforms import Platform
-from workflows.profile_urls import ProfileUrlError, handle_key, normalize_handle
+from workflows.profile_urls import handle_key, is_valid_handle
 
 DEFAULT_CAP = 250
 SEPARATORS = ("_", ".", "-")
@@ -187,14 +187,6 @@ def _insertions(h: str) -> Iterator[str]:
                 yield h[: i + 1] + k + h[i + 1 :]
 
 
-def _valid(platform: Platform, handle: str) -> bool:
-    try:
-        normalize_handle(platform, "@" + handle)
-    except ProfileUrlError:
-        return False
-    return True
-
-
 def technique_variants(handle: str, words: Sequence[str] = ()) -> dict[str, Iterator[str]]:
     """One lazy generator per technique, in the order round-robin takes them."""
     return {
@@ -224,7 +216,7 @@ def interleave(
         for (technique, source), generator in list(live.items()):
             for candidate in generator:
                 key = handle_key(platform, candidate)
-                if key not in seen and _valid(platform, candidate):
+                if key not in seen and is_valid_handle(platform, candidate):
                     seen.add(key)
                     out.append(Lookalike(candidate, technique, source))
                     break
@@ -252,7 +244,7 @@ def lookalike_handles(
         name, dot, domain = handle.partition(".")
         inner = lookalike_handles(Platform.tiktok, name, cap=cap, words=words)
         variants = [Lookalike(v.handle + dot + domain, v.technique, handle) for v in inner]
-        return [v for v in variants if _valid(platform, v.handle)][:cap]
+        return [v for v in variants if is_valid_handle(platform, v.handle)][:cap]
     generators = {(t, handle): g for t, g in technique_variants(handle, words).items()}
     seen = {handle_key(platform, h) for h in (handle, *registered)}
     return interleave(platform, generators, seen, cap)
@@ -331,7 +323,7 @@ def discovery_plan(
         elsewhere = [
             handle
             for key, handle in sources.items()
-            if key not in here and _valid(platform, handle)
+            if key not in here and is_valid_handle(platform, handle)
         ]
         planned = [*registered, *elsewhere, *(v.handle for v in lookalikes)]
         fillers = filler_handles(

@@ -177,6 +177,15 @@ def normalize_handle(platform: Platform | str, handle: str) -> ProfileRef:
     return _classify(_platform(platform), text.removeprefix("@"), explicit=text.startswith("@"))
 
 
+def is_valid_handle(platform: Platform | str, handle: str) -> bool:
+    """Whether `handle` (without its '@') is one the platform could have."""
+    try:
+        normalize_handle(platform, "@" + handle)
+    except ProfileUrlError:
+        return False
+    return True
+
+
 def profile_url(ref: ProfileRef) -> str:
     """One canonical link per account, so what we display is what we would parse back."""
     if ref.by_id and ref.platform in _ID_URLS:

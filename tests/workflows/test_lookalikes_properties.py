@@ -18,7 +18,7 @@ from workflows.lookalikes import (
     technique_variants,
 )
 from workflows.platforms import Platform
-from workflows.profile_urls import ProfileUrlError, handle_key, normalize_handle
+from workflows.profile_urls import handle_key, is_valid_handle
 
 # Characters that break naive string handling: right-to-left marks, zero-width joiners and
 # spaces, a byte-order mark, combining marks, confusables, emoji (outside the BMP), NUL.
@@ -30,14 +30,6 @@ TECHNIQUES = frozenset(technique_variants("x")) | {"name"}
 EXAMPLES = settings(max_examples=60)
 
 
-def is_valid(platform: Platform, handle: str) -> bool:
-    try:
-        normalize_handle(platform, "@" + handle)
-    except ProfileUrlError:
-        return False
-    return True
-
-
 def assert_new_valid_handles(
     platform: Platform, found: list[Lookalike], taken: list[str], limit: int
 ) -> None:
@@ -47,7 +39,7 @@ def assert_new_valid_handles(
     assert len(set(keys)) == len(keys)
     assert not set(keys) & {handle_key(platform, h) for h in taken}
     for variant in found:
-        assert is_valid(platform, variant.handle), variant
+        assert is_valid_handle(platform, variant.handle), variant
 
 
 @EXAMPLES
@@ -124,7 +116,7 @@ def test_a_plan_for_any_register_looks_up_only_new_valid_handles_in_bounded_batc
         planned = [*registered, *(v.handle for v in plan.lookalikes)]
         limit = LOOKUP_BATCH[platform] - 1 if platform in PER_REQUEST else 0
         assert_new_valid_handles(platform, list(plan.fillers), planned, limit)
-        assert all(is_valid(platform, h) for h in plan.official_elsewhere)
+        assert all(is_valid_handle(platform, h) for h in plan.official_elsewhere)
         assert all(len(batch) <= LOOKUP_BATCH[platform] for batch in plan.batches())
     assert discovery_plan(institution, list(Platform), cap=cap) == plans
 
