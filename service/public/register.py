@@ -116,10 +116,17 @@ def current(session: Session) -> Register:
         stamp = read_stamp(bind)
     else:
         stamp = register_version.current_stamp(session)
-    copy = _copies.get(bind.engine)
-    if copy is None or stamp is None or copy.stamp != stamp:
-        copy = load(session, stamp)
-        _copies[bind.engine] = copy
+    return _kept(bind.engine, stamp) or _keep(bind.engine, load(session, stamp))
+
+
+def _kept(engine: Engine, stamp: str | None) -> Register | None:
+    """The copy held for `engine`, if it was loaded under `stamp` (never without a stamp)."""
+    copy = _copies.get(engine)
+    return copy if copy is not None and stamp is not None and copy.stamp == stamp else None
+
+
+def _keep(engine: Engine, copy: Register) -> Register:
+    _copies[engine] = copy
     return copy
 
 
@@ -165,18 +172,15 @@ def _watch(engine: Engine) -> StampWatch:
 
 def _reload(engine: Engine, stamp: str | None) -> Register:
     with Session(engine) as session:
-        copy = load(session, stamp)
-    _copies[engine] = copy
-    return copy
+        return _keep(engine, load(session, stamp))
 
 
 async def committed(engine: Engine) -> Register:
     """The register as committed in `engine`'s database, from memory when still current."""
     stamp = await _watch(engine).stamp()
-    copy = _copies.get(engine)
-    if copy is None or stamp is None or copy.stamp != stamp:
-        copy = await anyio.to_thread.run_sync(_reload, engine, stamp)
-    return copy
+    if (copy := _kept(engine, stamp)) is not None:
+        return copy
+    return await anyio.to_thread.run_sync(_reload, engine, stamp)
 
 
 async def public_register() -> Register:
