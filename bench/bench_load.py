@@ -38,8 +38,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -139,27 +139,48 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(command: list[str], ready_url: str, env: dict[str, str], log: Path) -> Iterator[None]:
-    """Run a server in its own process group until the block ends, then stop that group."""
+def process_group(
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    ready: Callable[[subprocess.Popen[bytes]], None],
+    stop_timeout: float,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` in a process group of its own, its output in `log`, until the block
+    ends; `ready` waits until it serves (SystemExit if it never does: the log's end is shown),
+    and the whole group is stopped afterwards."""
     with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 - our own commands
+        process = subprocess.Popen(  # noqa: S603 - our own commands
             command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
             try:
-                wait_until_up(ready_url, server)
+                ready(process)
             except SystemExit:
-                sys.stderr.write(log.read_text(errors="replace")[:6000])
+                sys.stderr.write(log.read_text(errors="replace")[-6000:])
                 raise
-            yield
+            yield process
         finally:
-            stop_group(server, timeout=20)
+            stop_group(process, timeout=stop_timeout)
+
+
+def serving(
+    command: list[str], ready_url: str, env: dict[str, str], log: Path
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """A server, until the block ends, once `ready_url` answers."""
+    return process_group(
+        command, env, log, lambda server: wait_until_up(ready_url, server), stop_timeout=20
+    )
 
 
 def stop_group(process: subprocess.Popen[bytes], timeout: float) -> None:
     """Stop a server started in a session of its own, with every process it forked: asked
-    first, killed if it has not stopped after `timeout` seconds."""
-    os.killpg(process.pid, signal.SIGTERM)
+    first, killed if it has not stopped after `timeout` seconds. A group already gone (a server
+    that exited at start) is left alone, so the reason it exited is what gets reported."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -22,9 +22,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
-from bench_load import scratch_database, seed, stop_group
+from bench_load import process_group, scratch_database, seed
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATED_PROFILES = ROOT / "service/demo/simulated_profiles.jsonl"
@@ -61,7 +62,6 @@ def wait_for_line(log: Path, text: str, worker: subprocess.Popen[bytes]) -> None
     deadline = time.monotonic() + WAIT_SECONDS
     while text not in log.read_text(errors="replace"):
         if worker.poll() is not None or time.monotonic() > deadline:
-            sys.stderr.write(log.read_text(errors="replace")[-4000:])
             raise SystemExit(f"worker: no '{text}' in its log")
         time.sleep(0.3)
 
@@ -72,15 +72,9 @@ def worker_process(env: dict[str, str], concurrency: int, log: Path) -> Iterator
     celery = str(Path(sys.executable).parent / "celery")
     command = [celery, "-A", "service.celery_app", "worker", "--loglevel=INFO"]
     command += [f"--concurrency={concurrency}", f"--hostname=bench-{uuid.uuid4().hex[:8]}@%h"]
-    with log.open("wb") as output:
-        worker = subprocess.Popen(  # noqa: S603 - our own command
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            wait_for_line(log, "ready", worker)
-            yield worker.pid
-        finally:
-            stop_group(worker, timeout=30)
+    ready = partial(wait_for_line, log, "ready")
+    with process_group(command, env, log, ready, stop_timeout=30) as worker:
+        yield worker.pid
 
 
 def run_scan_and_wait(done_before: int) -> dict[str, object]:
