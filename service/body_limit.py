@@ -39,14 +39,15 @@ class BodyLimit:
         limit = self.multipart if multipart else self.other
         declared = headers.get("content-length", "")
         # The server holds a body to its declared length, so only an undeclared one is counted.
-        size = int(declared) if declared.isdigit() else 0
+        counted = not declared.isdigit()
+        size = 0 if counted else int(declared)
 
         async def limited() -> Message:
             nonlocal size
             if size > limit:
                 raise _too_large(limit)
             message = await receive()
-            if message["type"] == "http.request" and not declared.isdigit():
+            if message["type"] == "http.request" and counted:
                 size += len(message.get("body", b""))
                 if size > limit:
                     raise _too_large(limit)
