@@ -10,6 +10,7 @@ a failure.
 import json
 import os
 import secrets
+import threading
 import uuid
 from base64 import b64encode
 from collections.abc import Callable, Iterator
@@ -251,6 +252,19 @@ def post_as(live_app: TestClient, person: Person, url: str, body: dict[str, Any]
     """One request on its own client, as from a separate browser (for requests at once)."""
     client = TestClient(live_app.app, raise_server_exceptions=False)
     return client.post(url, json=body, headers=person.headers)
+
+
+def hold_together(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, parties: int) -> None:
+    """Every party waits for the others right before `module.name`, so that their calls of it
+    truly overlap; the barrier is reused, so each round of calls is made at once."""
+    barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
+    original = getattr(module, name)
+
+    def together(*args: Any, **kwargs: Any) -> Any:
+        barrier.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, together)
 
 
 @pytest.fixture

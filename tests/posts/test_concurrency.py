@@ -7,7 +7,6 @@ every request just before its compare-and-set on the post's version so that they
 overlap.
 """
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,8 @@ from sqlmodel import col, select
 from service.audit.service import verify_chain
 from service.db import get_engine, session_scope
 from service.posts import review
-from service.posts import service as posts
 from service.posts.models import PostDecision
-from tests.conftest import Person, post_as
+from tests.conftest import Person, hold_together, post_as
 from tests.posts.conftest import LiveNewsroom, build_live_newsroom, draft_post
 
 pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indirect=True)
@@ -31,16 +29,9 @@ APPROVERS = 50  # the issue's scale: each in its own request, connection and tra
 
 
 def hold_at_the_version_check(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
-    """Every request waits for the others right before `move` (the compare-and-set)."""
-    barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
-    original = posts.move
-    # review.py imported `move` by name: its own reference is the one the routes call.
-
-    def move_together(*args: Any, **kwargs: Any) -> None:
-        barrier.wait()
-        original(*args, **kwargs)
-
-    monkeypatch.setattr(review, "move", move_together)
+    """Every request waits for the others right before `move` (the compare-and-set).
+    review.py imported `move` by name: its own reference is the one the routes call."""
+    hold_together(monkeypatch, review, "move", parties)
 
 
 def submitted(live_app: TestClient, newsroom: LiveNewsroom) -> dict[str, Any]:

@@ -8,10 +8,8 @@ and again before the last step, so that all twenty find the target published at 
 each would mark the post published but for the lock the first one takes on it.
 """
 
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import responses
@@ -23,6 +21,7 @@ from service.audit.service import verify_chain
 from service.db import get_engine, session_scope
 from service.publishing import service as publishing
 from service.publishing.models import PublishTarget
+from tests.conftest import hold_together
 from tests.publishing.conftest import post_state
 
 pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indirect=True)
@@ -51,18 +50,6 @@ def x_api() -> Iterator[responses.RequestsMock]:
         yield http
 
 
-def hold_together(monkeypatch: pytest.MonkeyPatch, step: str, parties: int) -> None:
-    """Every worker waits for the others right before the publisher's `step`."""
-    barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
-    original = getattr(publishing, step)
-
-    def together(*args: Any) -> Any:
-        barrier.wait()
-        return original(*args)
-
-    monkeypatch.setattr(publishing, step, together)
-
-
 def audited(post_id: int) -> list[str]:
     with session_scope() as session:
         return list(
@@ -83,8 +70,9 @@ def test_twenty_workers_at_once_make_one_call_to_x(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     database_connections(WORKERS)
-    hold_together(monkeypatch, "_claim", WORKERS)  # the compare-and-set on the target
-    hold_together(monkeypatch, "_finish", WORKERS)  # the post marked published, under its lock
+    # At the compare-and-set on the target, and where the post is marked published (its lock).
+    hold_together(monkeypatch, publishing, "_claim", WORKERS)
+    hold_together(monkeypatch, publishing, "_finish", WORKERS)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         runs = [pool.submit(publishing.publish_post, approved_post) for _ in range(WORKERS)]

@@ -8,10 +8,8 @@ insert fails and it updates the winner's finding instead. Two workers continuing
 run meet at its claim, a compare-and-set: one continues the run, the other starts its own.
 """
 
-import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -22,6 +20,7 @@ from service.db import get_engine, session_scope
 from service.findings import record
 from service.scans import service as scans
 from service.scans.models import ScanStatus
+from tests.conftest import hold_together
 from tests.scans.conftest import (
     IMPOSTORS,
     UNOFFICIAL,
@@ -34,19 +33,6 @@ from tests.scans.conftest import (
 pytestmark = pytest.mark.parametrize("committed_database", ["postgresql"], indirect=True)
 
 SCANS = 2
-
-
-def hold_together(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, parties: int) -> None:
-    """Each scan waits for the other right before `module.name`; the barrier is reused, so
-    every call of it by the two scans is made at once."""
-    barrier = threading.Barrier(parties, timeout=60)  # against a hang, not a measure of speed
-    original = getattr(module, name)
-
-    def together(*args: Any, **kwargs: Any) -> Any:
-        barrier.wait()
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, together)
 
 
 def open_findings_together(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
