@@ -5,6 +5,7 @@ Services raise these; nothing else in the codebase builds an error response.
 
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -184,5 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    # The register's stamp is read with psycopg itself, outside SQLAlchemy (public/register.py).
+    app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
     app.add_exception_handler(StatementError, _unbindable)
     app.add_exception_handler(Exception, _unexpected)

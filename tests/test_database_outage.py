@@ -174,3 +174,15 @@ def test_a_form_cut_off_mid_way_is_a_503_page_and_leaves_nothing(
     with session_scope() as session:
         assert len(session.exec(select(FindingReport)).all()) == 1
     assert verify_chain(get_engine()).intact
+
+
+def test_verify_answers_through_a_restart(live_app: TestClient, staff: Person) -> None:
+    """The register's stamp is read over a connection of its own (service/public/register.py):
+    one that died with the server is replaced on the next lookup, not answered with a 503."""
+    assert request_account(live_app, staff).status_code == 201
+    lookup = {"url": "https://x.com/rtc_welding"}
+    assert live_app.get("/api/v1/public/verify", params=lookup).json()["official"] is False
+
+    the_database_restarts()
+    again = live_app.get("/api/v1/public/verify", params=lookup)
+    assert again.status_code == 200 and again.json()["official"] is False

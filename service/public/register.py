@@ -23,7 +23,10 @@ the session instead.
 
 The API's verify route is asynchronous and never opens a session: it waits for a stamp read
 that began after its request arrived (`StampWatch`), so it sees every change committed before
-that, while the requests arriving together share one read and one trip to the thread pool.
+that, while the requests arriving together share one read. On PostgreSQL that read runs on the
+event loop itself, over an asynchronous autocommit connection of the watch's own: read from
+the thread pool, each step of the read waited for the thread's turn at the interpreter lock,
+which a busy event loop holds for up to 5 ms at a time, and every waiting request with it.
 """
 
 import asyncio
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 import anyio
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -143,6 +147,10 @@ class StampWatch:
         self.loop = asyncio.get_running_loop()
         self._next: asyncio.Future[str | None] | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._connection: psycopg.AsyncConnection[tuple[str]] | None = None
+        self._statement = str(
+            register_version.STAMP.compile(engine, compile_kwargs={"literal_binds": True})
+        )
 
     async def stamp(self) -> str | None:
         if self._next is None:
@@ -155,19 +163,57 @@ class StampWatch:
         while (asked := self._next) is not None:
             self._next = None
             try:
-                asked.set_result(await anyio.to_thread.run_sync(read_stamp, self.engine))
+                asked.set_result(await self.read())
             except Exception as error:  # every waiter gets it: the 503 of an absent database
                 asked.set_exception(error)
 
+    async def read(self) -> str | None:
+        """One read of the committed stamp: on this loop on PostgreSQL; SQLite, a local file
+        with no asynchronous driver, is read in the thread pool."""
+        if self.engine.dialect.name != "postgresql":
+            return await anyio.to_thread.run_sync(read_stamp, self.engine)
+        try:
+            return await self._read_postgresql()
+        except psycopg.OperationalError:
+            self.close()  # the connection died (a restarted server): a new one, once
+            return await self._read_postgresql()
 
-_watches: "WeakKeyDictionary[Engine, StampWatch]" = WeakKeyDictionary()
+    async def _read_postgresql(self) -> str | None:
+        if self._connection is None:
+            arguments, options = self.engine.dialect.create_connect_args(self.engine.url)
+            self._connection = await psycopg.AsyncConnection.connect(
+                *arguments, **options, autocommit=True
+            )
+        row = await (await self._connection.execute(self._statement)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        """Close the connection at once, without the loop: only when nothing reads on it (its
+        read failed, or its loop has ended)."""
+        if self._connection is not None:
+            self._connection.pgconn.finish()
+            self._connection = None
+
+
+_watches: dict[tuple[asyncio.AbstractEventLoop, Engine], StampWatch] = {}
 
 
 def _watch(engine: Engine) -> StampWatch:
-    watch = _watches.get(engine)
-    if watch is None or watch.loop is not asyncio.get_running_loop():
-        watch = _watches[engine] = StampWatch(engine)
+    loop = asyncio.get_running_loop()
+    watch = _watches.get((loop, engine))
+    if watch is None:
+        _close_ended_watches()
+        watch = _watches[(loop, engine)] = StampWatch(engine)
     return watch
+
+
+def _close_ended_watches() -> None:
+    """Forget the watches of event loops that have ended (a test client's, say), closing their
+    connections: nothing can be reading on them any more."""
+    for key, watch in list(_watches.items()):
+        if key[0].is_closed():
+            watch.close()
+            _watches.pop(key, None)
 
 
 def _reload(engine: Engine, stamp: str | None) -> Register:

@@ -7,7 +7,6 @@ and a change committed through one must be answered by the other on its very nex
 """
 
 import asyncio
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -114,20 +113,29 @@ def test_a_correction_through_one_instance_is_answered_by_the_other(
 
 
 @pytest.mark.usefixtures("official_id")
-def test_an_unchanged_register_is_answered_from_memory(live_app: TestClient) -> None:
+def test_an_unchanged_register_is_answered_from_memory(
+    live_app: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Once loaded, a lookup reads the version stamp and no account row."""
     assert answer(live_app)["official"] is True
     statements: list[str] = []
+    stamps: list[str | None] = []
+    read = register.StampWatch.read
+
+    async def record_stamp(watch: register.StampWatch) -> str | None:
+        stamps.append(await read(watch))
+        return stamps[-1]
 
     def record(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(Engine, "before_cursor_execute", record)  # every engine, the stamp's own too
+    monkeypatch.setattr(register.StampWatch, "read", record_stamp)
+    event.listen(Engine, "before_cursor_execute", record)  # every engine's statements
     try:
         assert answer(live_app)["official"] is True
     finally:
         event.remove(Engine, "before_cursor_execute", record)
-    assert any("register_version" in sql for sql in statements)
+    assert len(stamps) == 1 and stamps[0] is not None
     assert not any("official_account" in sql for sql in statements)
 
 
@@ -152,17 +160,17 @@ def test_requests_arriving_during_a_stamp_read_share_the_next_one(
     for the next read, and share it."""
     engine = get_engine()
     stamps: list[str | None] = []
-    first_read, go_on = threading.Event(), threading.Event()
-    read_stamp = register.read_stamp
+    first_read, go_on = asyncio.Event(), asyncio.Event()
+    read = register.StampWatch.read
 
-    def read_and_hold_the_first(bound: Engine) -> str | None:
-        stamps.append(read_stamp(bound))
+    async def read_and_hold_the_first(watch: register.StampWatch) -> str | None:
+        stamps.append(await read(watch))
         if len(stamps) == 2:  # the first after the warm-up
             first_read.set()
-            go_on.wait(10)
+            await go_on.wait()
         return stamps[-1]
 
-    monkeypatch.setattr(register, "read_stamp", read_and_hold_the_first)
+    monkeypatch.setattr(register.StampWatch, "read", read_and_hold_the_first)
     newcomer = accounts.resolve_reference(platform=Platform.x, handle="RiverbendNews")
 
     def register_newcomer() -> None:
@@ -172,7 +180,7 @@ def test_requests_arriving_during_a_stamp_read_share_the_next_one(
     async def lookups() -> tuple[register.Register, list[register.Register]]:
         await register.committed(engine)  # the copy is loaded
         first = asyncio.create_task(register.committed(engine))
-        await anyio.to_thread.run_sync(first_read.wait, 10)
+        await first_read.wait()
         await anyio.to_thread.run_sync(register_newcomer)
         later = [asyncio.create_task(register.committed(engine)) for _ in range(5)]
         await asyncio.sleep(0)  # they ask while the first read is still under way
