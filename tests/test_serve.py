@@ -1,11 +1,13 @@
 """`imprimatur serve --workers N`: what uvicorn's own multi-process start gets wrong."""
 
+import gc
 import socket
 from typing import Any
 
 import pytest
 
 from service import cli
+from service.settings import Settings
 
 
 def test_workers_share_a_socket_without_delayed_acks_and_get_time_to_start(
@@ -28,3 +30,13 @@ def test_workers_share_a_socket_without_delayed_acks_and_get_time_to_start(
         assert listening.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     assert started["ran"] and started["config"].workers == 2
     assert started["config"].timeout_worker_healthcheck >= 30
+
+
+def test_a_served_application_is_set_aside_from_garbage_collection(settings: Settings) -> None:
+    """Its start-up objects are frozen, so full collections under load do not walk them."""
+    gc.unfreeze()
+    try:
+        cli.served_app(settings)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
