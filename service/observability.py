@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from prometheus_client import Counter, Gauge, Histogram
@@ -48,18 +48,35 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
     return event
 
 
-class _StdoutHandler(logging.StreamHandler[Any]):
-    """Writes to the stdout of the moment (as `logging.lastResort` does with stderr), unless
-    something replaced it with a non-file object: Celery's redirection of stdout into logging
-    would bring every line back here, so then the process's own stdout is used."""
+def _stdout() -> io.TextIOBase | TextIO:
+    """The stdout of the moment (as `logging.lastResort` takes stderr), unless something
+    replaced it with a non-file object: Celery's redirection of stdout into logging would bring
+    every line back to the log, so then the process's own stdout."""
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOBase):
+        return stdout
+    return sys.__stdout__ or sys.stderr
 
+
+class _StdoutHandler(logging.StreamHandler[Any]):
     def emit(self, record: logging.LogRecord) -> None:
-        stdout = sys.stdout
-        if isinstance(stdout, io.TextIOBase):
-            self.stream = stdout
-        else:
-            self.stream = sys.__stdout__ or sys.stderr
+        self.stream = _stdout()
         super().emit(record)
+
+
+class _AccessLines:
+    """Where the access log's lines go, rendered: to stdout, each written whole, as the
+    handler writes every other line. The access log is the one line every request writes, so it
+    skips the standard library's logging (a record, the caller's frame, the handler's lock,
+    formatting anew): a third of the cost of a public verify request, measured, and nothing it
+    needs. The processors are the same, so its lines read exactly as the others do."""
+
+    name = "imprimatur.requests"  # the `logger` field of its lines
+
+    def info(self, line: str) -> None:
+        stream = _stdout()
+        stream.write(line + "\n")
+        stream.flush()
 
 
 def configure_logging(*, json: bool) -> None:
@@ -76,6 +93,13 @@ def configure_logging(*, json: bool) -> None:
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if json
         else [structlog.dev.ConsoleRenderer()]
+    )
+    global access_log
+    access_log = structlog.wrap_logger(
+        _AccessLines(),
+        processors=[*shared, *rendering],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        cache_logger_on_first_use=True,
     )
     structlog.configure(
         processors=[
