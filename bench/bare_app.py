@@ -52,7 +52,7 @@ def main() -> None:
             create_bare_app(), host=args.host, port=args.port, access_log=False, log_config=None
         )
     else:
-        from service.cli import run_workers  # here: the workers import this module, not that
+        from service.serving import run_workers  # here: the workers import this module
 
         run_workers(
             "bare_app:create_bare_app", workers=args.workers, host=args.host, port=args.port

@@ -1,9 +1,8 @@
 """`imprimatur`: the command line of the DESIGN.md contract."""
 
-import gc
 import getpass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -25,13 +24,11 @@ from service.records.cli import records_app
 from service.scans.cli import scan_run
 from service.schedule import PERIODIC
 from service.scoring_cli import score_profiles
-from service.settings import Settings, get_settings
+from service.serving import run_workers, served_app
+from service.settings import get_settings
 from service.users import service as users
 from service.users.cli import users_deactivate
 from service.users.models import Role
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 app = typer.Typer(help="Imprimatur: official-account governance.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -61,7 +58,6 @@ app.add_typer(records_app, name="records")
 
 console = Console()
 errors = Console(stderr=True)
-WORKER_START_SECONDS = 60  # how long `serve --workers N` waits for a worker to come up
 
 
 def operator() -> str:
@@ -278,64 +274,10 @@ def serve(
             application = served_app(settings)
             uvicorn.run(application, host=host, port=port, access_log=False, log_config=None)
         else:
-            run_workers("service.cli:worker_app", workers=workers, host=host, port=port)
+            run_workers("service.serving:worker_app", workers=workers, host=host, port=port)
     finally:
         if scheduler is not None:
             scheduler.stop()
-
-
-def run_workers(factory: str, *, workers: int, host: str, port: int) -> None:
-    """Serve the application `factory` makes ("module:function") from `workers` processes.
-
-    As `uvicorn.run` would, with two corrections. A new worker imports the whole application
-    before it answers uvicorn's health check: on a busy machine that takes longer than
-    uvicorn's 5 s, and a worker killed for it is replaced by one killed the same way. And
-    uvicorn's shared socket is made without naming TCP, so asyncio does not set TCP_NODELAY
-    on the connections it accepts: a response written in two parts then waits for the
-    client's delayed ACK, about 40 ms, capping a keep-alive connection near 20 requests a
-    second. Set on the listening socket, the option is inherited by every accepted one.
-    """
-    import socket
-
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config(
-        factory,
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        access_log=False,
-        log_config=None,
-        timeout_worker_healthcheck=WORKER_START_SECONDS,
-    )
-    listening = config.bind_socket()
-    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[listening]).run()
-
-
-def worker_app() -> object:
-    """The application of one `serve --workers N` process (settings from its environment),
-    logging as `serve` does."""
-    settings = get_settings()
-    configure_logging(json=settings.environment == "production")
-    return served_app(settings)
-
-
-def served_app(settings: Settings) -> "FastAPI":
-    """The application, its start-up objects then set aside from garbage collection.
-
-    What a started application holds (modules, routes, schemas, models: a few hundred thousand
-    objects) lives as long as the process, yet every full collection walks it all again: under
-    load that was a pause of about 100 ms every second or so, setting the 99th percentile of
-    every endpoint. Frozen, a full collection walks only what requests left behind.
-    """
-    from service.app import create_app
-
-    application = create_app(settings)
-    gc.freeze()
-    return application
 
 
 def embedded_scheduler() -> EmbeddedScheduler:
