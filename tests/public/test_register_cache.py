@@ -26,6 +26,7 @@ from tests.conftest import Person
 from workflows.platforms import Platform
 
 HANDLE = "RiverbendTech"
+REF = accounts.resolve_reference(platform=Platform.x, handle=HANDLE)
 VERIFY = "/api/v1/public/verify"
 
 
@@ -192,3 +193,30 @@ def test_requests_arriving_during_a_stamp_read_share_the_next_one(
     assert all(copy.official(newcomer) is not None for copy in later)
     assert len(stamps) == 3
     assert stamps[0] == stamps[1] != stamps[2]
+
+
+@pytest.mark.usefixtures("official_id")
+def test_under_load_stamp_reads_are_spaced_and_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests asking round after round for 50 ms are answered by at most one read per
+    READ_SPACING_SECONDS (back to back, a read takes a fraction of that: many more)."""
+    engine = get_engine()
+    reads: list[str | None] = []
+    read = register.StampWatch.read
+
+    async def counted(watch: register.StampWatch) -> str | None:
+        reads.append(await read(watch))
+        return reads[-1]
+
+    monkeypatch.setattr(register.StampWatch, "read", counted)
+
+    async def crowd() -> float:
+        loop = asyncio.get_running_loop()
+        await register.committed(engine)
+        started = loop.time()
+        while loop.time() - started < 0.05:
+            copies = await asyncio.gather(*(register.committed(engine) for _ in range(4)))
+            assert all(copy.official(REF) is not None for copy in copies)
+        return loop.time() - started
+
+    elapsed = asyncio.run(crowd())
+    assert len(reads) <= elapsed / register.READ_SPACING_SECONDS + 2
