@@ -106,9 +106,7 @@ class Runner:
             if step.kind in self.denied:
                 self._save(step)
                 continue
-            if self.calls + 1 > self.budget:
-                self.status = ScanStatus.budget_exhausted
-                self._error(f"stopped at the budget of {self.budget} API calls; continues next run")
+            if self._budget_spent():
                 break
             profiles, complete = self._call(step)
             self._process(profiles)
@@ -117,6 +115,15 @@ class Runner:
                 self.progress(len(self.done & {s.key for s in steps}), len(steps), step.label)
             if self.status is not ScanStatus.finished:
                 break
+
+    def _budget_spent(self) -> bool:
+        """Whether another call would pass the budget: the run then stops, and the next one
+        continues (a retry counts as a call, so failures never take a run past its budget)."""
+        if self.calls + 1 <= self.budget:
+            return False
+        self.status = ScanStatus.budget_exhausted
+        self._error(f"stopped at the budget of {self.budget} API calls; continues next run")
+        return True
 
     def _call(self, step: Step) -> tuple[list[Profile], bool]:
         """The step's profiles, and whether it is done (False: make it again next time).
@@ -127,6 +134,8 @@ class Runner:
         failure: connectors.PlatformError | None = None
         for attempt in range(STEP_ATTEMPTS):
             if failure is not None:
+                if self._budget_spent():
+                    return [], False
                 clock.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
             try:
                 return self._attempt(step)

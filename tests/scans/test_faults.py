@@ -199,3 +199,19 @@ def test_a_platform_that_keeps_failing_stops_the_run_until_a_later_one(
     assert scans.run_scan("simulated") == run_id
     assert run_row(run_id).status is ScanStatus.finished
     assert {f.handle for f in findings()} == IMPOSTORS | UNOFFICIAL
+
+
+@pytest.mark.parametrize("committed_database", ["sqlite"], indirect=True)
+def test_retries_stay_within_the_call_budget(platform: SimulatedPlatform) -> None:
+    """A step failing again at the budget's edge stops the run there, not one call past it."""
+    platform.cls = timing_out(STEP_ATTEMPTS - 1)
+    clock.freeze(NOW)
+
+    run_id = scans.run_scan("simulated", budget=STEP_ATTEMPTS - 1)
+    stopped = run_row(run_id)
+    assert stopped.status is ScanStatus.budget_exhausted and stopped.progress["done"] == []
+    assert platform.api_calls == stopped.counts["api_calls"] == STEP_ATTEMPTS - 1
+
+    assert scans.run_scan("simulated", budget=100) == run_id  # continued: the step made again
+    assert run_row(run_id).status is ScanStatus.finished
+    assert {f.handle for f in findings()} == IMPOSTORS | UNOFFICIAL
