@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(csrf.protect)],
         # The service's metrics are Prometheus's (service/observability.py). FastAPI's own
         # OpenTelemetry, left on, asks at every request whether a provider has been set up
-        # since (environment lookups each time): a tenth of a verify request, for nothing.
+        # since (environment lookups each time): a seventh of a verify request, for nothing.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.add_middleware(

@@ -113,30 +113,38 @@ def test_a_correction_through_one_instance_is_answered_by_the_other(
     assert answer(other_instance)["account"]["display_name"] == "Riverbend Technical College"
 
 
+@pytest.fixture
+def stamp_reads(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The stamps read for the verify route while the test runs, in order."""
+    reads: list[str | None] = []
+    read = register.StampWatch.read
+
+    async def recorded(watch: register.StampWatch) -> str | None:
+        reads.append(await read(watch))
+        return reads[-1]
+
+    monkeypatch.setattr(register.StampWatch, "read", recorded)
+    return reads
+
+
 @pytest.mark.usefixtures("official_id")
 def test_an_unchanged_register_is_answered_from_memory(
-    live_app: TestClient, monkeypatch: pytest.MonkeyPatch
+    live_app: TestClient, stamp_reads: list[str | None]
 ) -> None:
     """Once loaded, a lookup reads the version stamp and no account row."""
     assert answer(live_app)["official"] is True
+    stamp_reads.clear()
     statements: list[str] = []
-    stamps: list[str | None] = []
-    read = register.StampWatch.read
-
-    async def record_stamp(watch: register.StampWatch) -> str | None:
-        stamps.append(await read(watch))
-        return stamps[-1]
 
     def record(*args: Any) -> None:
         statements.append(args[2])
 
-    monkeypatch.setattr(register.StampWatch, "read", record_stamp)
     event.listen(Engine, "before_cursor_execute", record)  # every engine's statements
     try:
         assert answer(live_app)["official"] is True
     finally:
         event.remove(Engine, "before_cursor_execute", record)
-    assert len(stamps) == 1 and stamps[0] is not None
+    assert len(stamp_reads) == 1 and stamp_reads[0] is not None
     assert not any("official_account" in sql for sql in statements)
 
 
@@ -196,18 +204,10 @@ def test_requests_arriving_during_a_stamp_read_share_the_next_one(
 
 
 @pytest.mark.usefixtures("official_id")
-def test_under_load_stamp_reads_are_spaced_and_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_under_load_stamp_reads_are_spaced_and_shared(stamp_reads: list[str | None]) -> None:
     """Requests asking round after round for 50 ms are answered by at most one read per
     READ_SPACING_SECONDS (back to back, a read takes a fraction of that: many more)."""
     engine = get_engine()
-    reads: list[str | None] = []
-    read = register.StampWatch.read
-
-    async def counted(watch: register.StampWatch) -> str | None:
-        reads.append(await read(watch))
-        return reads[-1]
-
-    monkeypatch.setattr(register.StampWatch, "read", counted)
 
     async def crowd() -> float:
         loop = asyncio.get_running_loop()
@@ -219,4 +219,4 @@ def test_under_load_stamp_reads_are_spaced_and_shared(monkeypatch: pytest.Monkey
         return loop.time() - started
 
     elapsed = asyncio.run(crowd())
-    assert len(reads) <= elapsed / register.READ_SPACING_SECONDS + 2
+    assert len(stamp_reads) <= elapsed / register.READ_SPACING_SECONDS + 2
