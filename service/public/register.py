@@ -14,8 +14,9 @@ stamp, never older, so a copy can be reloaded once too often but never kept stal
 kept per engine (one per database, as tests use several), replaced whole so that threads
 share them without a lock; two threads reloading at once both answer from a current copy.
 
-Reading the stamp is the whole cost of a lookup, so on PostgreSQL it is one round trip: a
-statement on an autocommit pool of its own, outside the request's session (which then never
+Reading the stamp is the whole cost of a lookup, so on PostgreSQL it is one round trip. For
+the lookups made through a session (the `/verify` page, the report form) it is a statement
+on an autocommit pool of its own, outside the request's session (which then never
 checks a connection out: no ping, BEGIN or COMMIT). That pool skips the pre-ping; a connection
 that died with the server fails once, which invalidates the pool, and is retried once. A
 session bound to a connection (a test's transaction) or holding its own changes reads through
